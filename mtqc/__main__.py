@@ -1,0 +1,5 @@
+import sys
+
+from mtqc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,334 @@
+"""The command line. This module is the one place that turns errors into messages and
+exit codes: 0 the gate passed, 1 the gate failed, 2 usage / config / input error,
+3 an internal error (a bug: please report it)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from mtqc import __version__
+from mtqc.errors import MtqcError, UsageError
+from mtqc.model import Report, Severity
+
+EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+OUTPUT_FORMATS = ("text", "json", "jsonl", "csv", "html", "sarif", "junit", "github")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse prints usage; we add our prefix
+        raise UsageError(f"{message}\n  see `{self.prog} --help`")
+
+
+def _csv_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="mtqc", description="Machine-translation quality checker.")
+    p.add_argument("--version", action="version", version=f"mtqc {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    c = sub.add_parser("check", help="check machine-translated text and report likely errors")
+    c.add_argument(
+        "mt", help="MT file (.txt, .tsv, .csv, .jsonl, .xlf/.xliff, .tmx) or - for stdin"
+    )
+    c.add_argument("--ref", help="reference translation, plain text parallel to MT")
+    c.add_argument("--src", help="source text, plain text parallel to MT")
+    c.add_argument("--bt", help="back-translation of the MT into the source language")
+    c.add_argument("--input-format", choices=("text", "tsv", "csv", "jsonl", "xliff", "tmx"))
+    c.add_argument("--src-lang", help="source language code (detected if not given)")
+    c.add_argument("--tgt-lang", help="target language code (default: en)")
+    c.add_argument("--mode", help="force a mode: target-only, reference, source, round-trip")
+    _add_output_args(c)
+    c.add_argument(
+        "--fail-on",
+        choices=("minor", "major", "critical", "none"),
+        help="exit 1 when a flag reaches this severity (default: major)",
+    )
+    c.add_argument("--max-score", type=float, help="exit 1 when a segment's risk exceeds this")
+    c.add_argument(
+        "--config", help="config file (default: mtqc.toml or [tool.mtqc] in pyproject.toml)"
+    )
+    c.add_argument("--select", type=_csv_list, help="rule code prefixes to run, comma-separated")
+    c.add_argument("--extend-select", type=_csv_list, help="add rule code prefixes")
+    c.add_argument("--ignore", type=_csv_list, help="rule code prefixes to skip")
+    c.add_argument("--baseline", help="hide flags listed in this baseline file")
+    c.add_argument("--write-baseline", metavar="FILE", help="write this run's flags as a baseline")
+    _add_model_args(c)
+    c.add_argument(
+        "--store",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URL",
+        help="record the run in the history store (default reports/mtqc-history.sqlite)",
+    )
+    c.add_argument("--feed", default="default", help="feed name for --store (default: default)")
+
+    sub.add_parser("rules", help="list the rules")
+    r = sub.add_parser("rule", help="show one rule's documentation")
+    r.add_argument("code")
+
+    e = sub.add_parser("eval", help="score mtqc's flags against gold error spans")
+    e.add_argument(
+        "gold", help="gold file: MQM JSONL (as in the benchmark) or WMT QE error-span TSV"
+    )
+    e.add_argument("--gold-format", choices=("mqm", "wmt-tsv"))
+    e.add_argument("--pred", help="mtqc JSONL output to score (default: run the checker now)")
+    e.add_argument("--mode", help="checker mode when running now (default: from the gold file)")
+    e.add_argument("--threshold", type=float, help="risk threshold for flagged-segment figures")
+    e.add_argument("--config", help="config file for the checker run")
+    e.add_argument("--format", choices=("text", "json"), default="text")
+    e.add_argument("-o", "--output", help="write here instead of stdout")
+    e.add_argument(
+        "--write-pred", metavar="FILE", help="also write the checker's JSONL predictions"
+    )
+    _add_model_args(e)
+
+    s = sub.add_parser("serve", help="start the dashboard")
+    s.add_argument(
+        "--store",
+        default=None,
+        metavar="URL",
+        help="history store (default reports/mtqc-history.sqlite)",
+    )
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8765)
+    s.add_argument(
+        "--token",
+        default=os.environ.get("MTQC_TOKEN"),
+        help="access token (required to bind a non-loopback address; env MTQC_TOKEN)",
+    )
+    return p
+
+
+def _add_output_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument("-f", "--format", choices=OUTPUT_FORMATS, default="text")
+    c.add_argument("-o", "--output", help="write the report here (atomically) instead of stdout")
+    c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+
+def _add_model_args(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--models",
+        type=_csv_list,
+        default=None,
+        help="model scorers to run, comma-separated: tagger, align, lm, source "
+        "(needs the models extra)",
+    )
+    c.add_argument(
+        "--lm", help="causal LM for the lm/source scorers: a Hugging Face id or local path"
+    )
+    c.add_argument(
+        "--accept-model-terms",
+        action="store_true",
+        help="opt in to a model whose licence is not OSI (e.g. Gemma); its terms are shown",
+    )
+
+
+def _settings(args: argparse.Namespace):
+    from mtqc.config import load_config
+    from mtqc.engine import EngineSettings, parse_mode
+
+    cfg = load_config(args.config)
+    for key in ("select", "ignore", "extend_select"):
+        value = getattr(args, key, None)
+        if value is not None:
+            setattr(cfg, key, [v.upper() for v in value])
+    models = args.models if args.models is not None else cfg.models
+    lm = args.lm or cfg.lm
+    model_options: dict[str, dict[str, Any]] = {}
+    for name in models:
+        opts: dict[str, Any] = {}
+        if name in ("lm", "source"):
+            if lm:
+                opts["model"] = lm
+            opts["accept_terms"] = args.accept_model_terms
+        model_options[name] = opts
+    return EngineSettings(
+        config=cfg,
+        mode=parse_mode(args.mode),
+        models=list(models),
+        model_options=model_options,
+        src_lang=getattr(args, "src_lang", None),
+        tgt_lang=getattr(args, "tgt_lang", None),
+    )
+
+
+def gate_failures(report: Report, fail_on: str, max_score: float | None) -> list[str]:
+    """Why the CI gate fails (empty: it passes)."""
+    reasons = []
+    if fail_on != "none":
+        threshold = Severity.parse(fail_on)
+        n = sum(1 for f in report.flags if f.severity >= threshold)
+        if n:
+            reasons.append(f"{n} flag(s) at or above {fail_on}")
+    if max_score is not None:
+        n = sum(1 for r in report.results if r.score > max_score)
+        if n:
+            reasons.append(f"{n} segment(s) with risk above {max_score}")
+    return reasons
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        from mtqc.outputs import write_atomic
+
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from mtqc.engine import check_segments
+    from mtqc.outputs import render
+    from mtqc.readers import read_segments
+
+    settings = _settings(args)
+    fail_on = args.fail_on or settings.config.fail_on
+    max_score = args.max_score if args.max_score is not None else settings.config.max_score
+    segments = read_segments(
+        args.mt,
+        ref=args.ref,
+        src=args.src,
+        bt=args.bt,
+        fmt=args.input_format,
+        src_lang=args.src_lang,
+        tgt_lang=args.tgt_lang,
+    )
+    suppress: set[str] = set()
+    if args.baseline:
+        from mtqc.baseline import load_baseline
+
+        suppress |= load_baseline(args.baseline)
+    store = None
+    if args.store is not None:
+        from mtqc.store import open_store
+
+        store = open_store(args.store or None)
+        suppress |= store.dismissed_fingerprints(args.feed)
+    settings.suppress = frozenset(suppress)
+    report = check_segments(segments, settings)
+    report.inputs = {
+        k: v
+        for k, v in (("mt", args.mt), ("ref", args.ref), ("src", args.src), ("bt", args.bt))
+        if v
+    }
+    report.inputs["fail_on"] = fail_on
+    if store is not None:
+        report.inputs["run_id"] = str(store.record_run(report, args.feed))
+    if args.write_baseline:
+        import json
+
+        from mtqc.baseline import baseline_from_report
+        from mtqc.outputs import write_atomic
+
+        write_atomic(
+            args.write_baseline,
+            json.dumps(baseline_from_report(report), indent=2, ensure_ascii=False) + "\n",
+        )
+    color = args.color == "always" or (
+        args.color == "auto"
+        and not args.output
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    _emit(render(report, args.format, color=color), args.output)
+    reasons = gate_failures(report, fail_on, max_score)
+    if reasons:
+        print(f"mtqc: gate failed: {'; '.join(reasons)}", file=sys.stderr)
+        return EXIT_GATE
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from mtqc.checks import all_rules
+
+    rows = [
+        (r.code, r.name, str(r.severity), r.category, ",".join(sorted(r.needs)) or "-", r.summary)
+        for r in all_rules().values()
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)] if rows else [0] * 5
+    for row in rows:
+        print(
+            "  ".join(col.ljust(w) for col, w in zip(row[:5], widths, strict=True)) + "  " + row[5]
+        )
+    return EXIT_OK
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    from mtqc.checks import all_rules
+
+    rules = all_rules()
+    code = args.code.upper()
+    r = rules.get(code) or next((x for x in rules.values() if x.name == args.code), None)
+    if r is None:
+        import difflib
+
+        close = difflib.get_close_matches(code, list(rules), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `mtqc rules` lists them"
+        raise UsageError(f"no rule {args.code!r}{hint}")
+    print(f"{r.code} {r.name}")
+    print(
+        f"severity: {r.severity}   category: {r.category}   needs: {', '.join(sorted(r.needs)) or 'MT only'}"
+    )
+    if r.options:
+        print("options: " + ", ".join(f"{k}={v!r}" for k, v in r.options.items() if k != "terms"))
+    print()
+    print(r.doc)
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from mtqc.evaluation import run_eval
+
+    text = run_eval(args, _settings)
+    _emit(text, args.output)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from mtqc.dashboard import serve
+
+    serve(args.store, host=args.host, port=args.port, token=args.token)
+    return EXIT_OK
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "rules": cmd_rules,
+    "rule": cmd_rule,
+    "eval": cmd_eval,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except MtqcError as e:
+        print(f"mtqc: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("mtqc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # a bug: say so plainly, traceback only on request
+        if os.environ.get("MTQC_DEBUG"):
+            raise
+        print(
+            f"mtqc: internal error: {type(e).__name__}: {e}\n"
+            "  this is a bug in mtqc; rerun with MTQC_DEBUG=1 for a traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Configuration: ``[tool.mtqc]`` in pyproject.toml, or ``mtqc.toml`` (top-level keys).
+
+Example (mtqc.toml)::
+
+    select = ["P", "N", "U", "T", "R"]     # code prefixes; default: every rule
+    ignore = ["W002"]
+    extend-select = []
+    fail-on = "major"                       # minor | major | critical | none
+    max-score = 0.8
+    src-lang = "nl"
+    tgt-lang = "en"
+    models = ["tagger"]
+
+    [severity]                              # per-rule severity
+    P001 = "minor"
+
+    [rule-options.U004]                     # per-rule options (see `mtqc rule CODE`)
+    min_ratio = 0.4
+
+    [[glossary]]                            # required renderings
+    source = "overloper"
+    target = "defector"
+    note = "house style"
+
+    [[forbidden]]                           # terms the MT must not contain
+    term = "spillover"
+    use = "defection"
+    note = "calque of Dutch overlopen"
+
+Selection follows flake8/ruff: ``select``/``extend-select``/``ignore`` match code
+prefixes and the longest matching prefix wins (``ignore = ["T"]`` with
+``select = ["T101"]`` keeps T101).
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mtqc.errors import ConfigError
+from mtqc.model import Severity
+
+KNOWN_KEYS = {
+    "select": list,
+    "ignore": list,
+    "extend-select": list,
+    "severity": dict,
+    "rule-options": dict,
+    "glossary": list,
+    "forbidden": list,
+    "fail-on": str,
+    "max-score": (int, float),
+    "src-lang": str,
+    "tgt-lang": str,
+    "models": list,
+    "lm": str,
+}
+FAIL_ON = ("minor", "major", "critical", "none")
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+    severity: dict[str, Severity] = field(default_factory=dict)
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    glossary: list[dict[str, str]] = field(default_factory=list)
+    forbidden: list[dict[str, str]] = field(default_factory=list)
+    fail_on: str = "major"
+    max_score: float | None = None
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+    models: list[str] = field(default_factory=list)
+    lm: str | None = None
+    path: str = ""
+
+    def is_selected(self, code: str) -> bool:
+        """Longest matching prefix among select/extend-select/ignore decides."""
+        verdict = not self.select  # without `select`, every rule is on by default
+        best_len = -1
+        for prefixes, value in (
+            (self.select, True),
+            (self.extend_select, True),
+            (self.ignore, False),
+        ):
+            for p in prefixes:
+                if code.startswith(p) and len(p) >= best_len:
+                    # on a tie, ignore (listed last) wins over select
+                    best_len, verdict = len(p), value
+        return verdict
+
+
+def _suggest(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+
+
+def parse_config(data: dict[str, Any], path: str) -> Config:
+    """Validate a config table; unknown keys and wrong types are errors with a suggestion."""
+    cfg = Config(path=path)
+    for key, value in data.items():
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"{path}: unknown key {key!r}{_suggest(key, sorted(KNOWN_KEYS))}")
+        expected = KNOWN_KEYS[key]
+        if not isinstance(value, expected):
+            names = (
+                "/".join(t.__name__ for t in expected)
+                if isinstance(expected, tuple)
+                else expected.__name__
+            )
+            raise ConfigError(f"{path}: {key!r} must be a {names}, not {type(value).__name__}")
+    for key in ("select", "ignore", "extend-select"):
+        for p in data.get(key, []):
+            if not isinstance(p, str) or not p or not p[0].isalpha():
+                raise ConfigError(
+                    f"{path}: {key!r} entries are code prefixes like 'P' or 'T101', got {p!r}"
+                )
+    cfg.select = [p.upper() for p in data.get("select", [])]
+    cfg.ignore = [p.upper() for p in data.get("ignore", [])]
+    cfg.extend_select = [p.upper() for p in data.get("extend-select", [])]
+    for code, sev in data.get("severity", {}).items():
+        try:
+            cfg.severity[code.upper()] = Severity.parse(sev)
+        except ValueError as e:
+            raise ConfigError(f"{path}: severity.{code}: {e}") from None
+    for code, opts in data.get("rule-options", {}).items():
+        if not isinstance(opts, dict):
+            raise ConfigError(f"{path}: rule-options.{code} must be a table")
+        cfg.rule_options[code.upper()] = dict(opts)
+    cfg.glossary = _terms(data.get("glossary", []), ("source", "target"), path, "glossary")
+    cfg.forbidden = _terms(data.get("forbidden", []), ("term",), path, "forbidden")
+    if "fail-on" in data:
+        if data["fail-on"] not in FAIL_ON:
+            raise ConfigError(f"{path}: fail-on must be one of {', '.join(FAIL_ON)}")
+        cfg.fail_on = data["fail-on"]
+    if "max-score" in data:
+        cfg.max_score = float(data["max-score"])
+    cfg.src_lang = data.get("src-lang")
+    cfg.tgt_lang = data.get("tgt-lang")
+    cfg.models = list(data.get("models", []))
+    cfg.lm = data.get("lm")
+    return cfg
+
+
+def _terms(
+    entries: list[Any], required: tuple[str, ...], path: str, key: str
+) -> list[dict[str, str]]:
+    out = []
+    for i, e in enumerate(entries, 1):
+        if not isinstance(e, dict):
+            raise ConfigError(f"{path}: {key} entry {i} must be a table")
+        missing = [r for r in required if not e.get(r)]
+        if missing:
+            raise ConfigError(f"{path}: {key} entry {i} lacks {', '.join(missing)}")
+        out.append({str(k): str(v) for k, v in e.items()})
+    return out
+
+
+def load_config(path: str | None = None, cwd: str | Path = ".") -> Config:
+    """Load ``path``, else ``mtqc.toml`` or ``[tool.mtqc]`` of pyproject.toml in ``cwd``."""
+    candidates = [Path(path)] if path else [Path(cwd) / "mtqc.toml", Path(cwd) / "pyproject.toml"]
+    for p in candidates:
+        if not p.exists():
+            if path:
+                raise ConfigError(f"{p}: no such config file")
+            continue
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{p}: not valid TOML: {e}") from None
+        except UnicodeDecodeError as e:
+            raise ConfigError(f"{p}: not UTF-8 at byte {e.start}") from None
+        if p.name == "pyproject.toml":
+            if "mtqc" not in data.get("tool", {}):
+                if path:
+                    raise ConfigError(f"{p}: has no [tool.mtqc] table")
+                continue
+            return parse_config(data["tool"]["mtqc"], f"{p} [tool.mtqc]")
+        return parse_config(data, str(p))
+    return Config()
