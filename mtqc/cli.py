@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
         "gold", help="gold file: MQM JSONL (as in the benchmark) or WMT QE error-span TSV"
     )
     e.add_argument("--gold-format", choices=("mqm", "wmt-tsv"))
+    e.add_argument(
+        "--spans-key",
+        default="spans",
+        help="MQM JSONL field with the gold spans: spans (merged) or rater_spans",
+    )
+    e.add_argument("--per-doc", action="store_true", help="add a per-document breakdown")
     e.add_argument("--pred", help="mtqc JSONL output to score (default: run the checker now)")
     e.add_argument("--mode", help="checker mode when running now (default: from the gold file)")
     e.add_argument("--threshold", type=float, help="risk threshold for flagged-segment figures")
@@ -284,10 +290,31 @@ def cmd_rule(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from mtqc.evaluation import run_eval
+    from mtqc.evaluation import (
+        evaluate,
+        format_result,
+        gold_to_segments,
+        load_gold,
+        load_predictions,
+    )
 
-    text = run_eval(args, _settings)
-    _emit(text, args.output)
+    fmt = {"mqm": "mqm-jsonl", "wmt-tsv": "wmt-tsv", None: None}[args.gold_format]
+    gold = load_gold(args.gold, fmt, spans_key=args.spans_key)
+    if args.pred:
+        preds = load_predictions(args.pred)
+        source = args.pred
+    else:
+        from mtqc.engine import check_segments
+
+        settings = _settings(args)
+        preds = check_segments(gold_to_segments(gold), settings)
+        source = "the checker run"
+        if args.write_pred:
+            from mtqc.outputs import render, write_atomic
+
+            write_atomic(args.write_pred, render(preds, "jsonl"))
+    result = evaluate(gold, preds, threshold=args.threshold, pred_source=source)
+    _emit(format_result(result, args.format, per_doc=args.per_doc), args.output)
     return EXIT_OK
 
 
