@@ -1,0 +1,209 @@
+"""The command line: exit codes, the CI gate, modes, baselines, rule docs, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mtqc.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpora" / "seed" / "000_901a9486359773a6.txt"
+SAMPLE = ROOT / "corpora" / "sample-nl-en.tsv"
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def write_bytes(tmp_path, name, data):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+def test_clean_text_passes_the_gate(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "The council approved the budget on Monday.\n")
+    code, out, err = run(["check", mt, "--format", "jsonl"], capsys)
+    assert code == 0, err
+    rec = json.loads(out)
+    assert rec["flags"] == [] and rec["line"] == 1
+
+
+def test_major_flag_fails_the_default_gate(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "It costs 500 euros.\n")
+    ref = write(tmp_path, "ref.txt", "It costs 800 euros.\n")
+    code, out, err = run(["check", mt, "--ref", ref, "--format", "json"], capsys)
+    assert code == 1
+    assert "gate failed" in err
+    flags = json.loads(out)["segments"][0]["flags"]
+    n001 = [f for f in flags if f["code"] == "N001"]
+    assert n001 and n001[0]["text"] == "500" and (n001[0]["start"], n001[0]["end"]) == (9, 12)
+
+
+def test_fail_on_threshold_and_none(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "The the council met.\n")  # W001 doubled word: minor
+    assert run(["check", mt], capsys)[0] == 0  # default gate: major
+    assert run(["check", mt, "--fail-on", "minor"], capsys)[0] == 1
+    assert run(["check", mt, "--fail-on", "none", "--max-score", "0.99"], capsys)[0] == 0
+    assert run(["check", mt, "--fail-on", "none", "--max-score", "0.05"], capsys)[0] == 1
+
+
+def test_forced_target_only_mode_ignores_references(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "It costs 500 euros.\n")
+    ref = write(tmp_path, "ref.txt", "It costs 800 euros.\n")
+    code, out, _ = run(["check", mt, "--ref", ref, "--mode", "target-only", "-f", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["mode"] == "target-only"
+    assert doc["segments"][0]["flags"] == []
+
+
+def test_mode_follows_inputs(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "A line.\n")
+    ref = write(tmp_path, "ref.txt", "A line.\n")
+    src = write(tmp_path, "src.txt", "Een regel.\n")
+    bt = write(tmp_path, "bt.txt", "Een regel.\n")
+    modes = {}
+    for name, extra in {
+        "target-only": [],
+        "reference": ["--ref", ref],
+        "source": ["--src", src, "--src-lang", "nl"],
+        "round-trip": ["--src", src, "--bt", bt, "--src-lang", "nl"],
+    }.items():
+        _, out, _ = run(["check", mt, *extra, "-f", "json", "--fail-on", "none"], capsys)
+        modes[name] = json.loads(out)["mode"]
+    assert modes == {m: m for m in modes}
+
+
+def test_forcing_a_mode_the_input_lacks_is_a_usage_error(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "A line.\n")
+    code, _, err = run(["check", mt, "--mode", "reference"], capsys)
+    assert code == 2 and "needs 'ref'" in err and "Traceback" not in err
+
+
+def test_baseline_hides_accepted_flags(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "The the council met.\nThey they left.\n")
+    base = tmp_path / "base.json"
+    code, _, _ = run(["check", mt, "--fail-on", "minor", "--write-baseline", base], capsys)
+    assert code == 1
+    data = json.loads(base.read_text())
+    assert data["mtqc_baseline"] == 1 and {e["code"] for e in data["entries"]} == {"W001"}
+    code, out, _ = run(
+        ["check", mt, "--fail-on", "minor", "--baseline", base, "-f", "json"], capsys
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["summary"]["flags"] == 0 and doc["summary"]["suppressed"] == 2
+    # a new flag still shows
+    write(tmp_path, "mt.txt", "The the council met.\nWe we left.\n")
+    code, out, _ = run(
+        ["check", mt, "--fail-on", "minor", "--baseline", base, "-f", "json"], capsys
+    )
+    flags = [f for s in json.loads(out)["segments"] for f in s["flags"]]
+    assert code == 1 and [f["text"] for f in flags] == ["We we"]
+
+
+def test_select_and_ignore_from_the_command_line(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "The the council met ,  today.\n")
+    _, out, _ = run(["check", mt, "-f", "json", "--select", "W001"], capsys)
+    assert {f["code"] for f in json.loads(out)["segments"][0]["flags"]} == {"W001"}
+    _, out, _ = run(["check", mt, "-f", "json", "--ignore", "W,P"], capsys)
+    assert json.loads(out)["segments"][0]["flags"] == []
+
+
+def test_config_file_severity_override(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "The the council met.\n")
+    cfg = write(tmp_path, "mtqc.toml", '[severity]\nW001 = "critical"\n')
+    code, out, _ = run(["check", mt, "--config", cfg, "-f", "json"], capsys)
+    assert code == 1
+    assert json.loads(out)["segments"][0]["flags"][0]["severity"] == "critical"
+
+
+def test_unknown_config_key_is_exit_2_with_suggestion(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "A line.\n")
+    cfg = write(tmp_path, "mtqc.toml", 'ignor = ["W"]\n')
+    code, _, err = run(["check", mt, "--config", cfg], capsys)
+    assert code == 2 and "did you mean 'ignore'" in err
+
+
+def test_output_file_is_written(tmp_path, capsys):
+    out_file = tmp_path / "out" / "report.sarif"
+    code, out, _ = run(["check", SEED, "-f", "sarif", "-o", out_file, "--fail-on", "none"], capsys)
+    assert code == 0 and out == ""
+    assert json.loads(out_file.read_text())["version"] == "2.1.0"
+
+
+def test_rules_and_rule_docs(capsys):
+    code, out, _ = run(["rules"], capsys)
+    assert code == 0
+    codes = [line.split()[0] for line in out.splitlines()]
+    assert len(codes) >= 20 and "W001" in codes
+    code, out, _ = run(["rule", "w001"], capsys)
+    assert code == 0 and out.startswith("W001 doubled-word")
+    assert "What it flags" in out and "Use instead" in out
+    code, _, err = run(["rule", "W01"], capsys)
+    assert code == 2 and "no rule 'W01'" in err
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        (lambda d: write(d, "empty.txt", ""), "no segments"),
+        (lambda d: write_bytes(d, "bin.txt", b"\x00\x01\x02binary"), "binary"),
+        (lambda d: d / "missing.txt", "no such file"),
+        (lambda d: write(d, "x.docx", "hello"), "--input-format"),
+        (lambda d: write(d, "bad.xlf", "<xliff><file><body><trans-unit>"), "XML"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(tmp_path, capsys, setup, needle):
+    path = setup(tmp_path)
+    code, _, err = run(["check", path], capsys)
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in err
+    assert str(path.name) in err
+
+
+def test_mismatched_counts_name_both_counts(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "One.\nTwo.\nThree.\n")
+    ref = write(tmp_path, "ref.txt", "One.\nTwo.\n")
+    code, _, err = run(["check", mt, "--ref", ref], capsys)
+    assert code == 2 and "3" in err and "2" in err and "ref.txt" in err
+
+
+def test_usage_error_exits_2(capsys):
+    code, _, err = run(["check"], capsys)
+    assert code == 2 and "mtqc: error" in err
+
+
+def test_console_script_runs_as_a_process(tmp_path):
+    """The installed entry point: stdin input, exit status from the gate."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mtqc", "check", "-", "--fail-on", "minor", "-f", "jsonl"],
+        input="We we left.\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads(proc.stdout)["flags"][0]["code"] == "W001"
+
+
+def test_demo_sample_is_reference_mode(capsys):
+    code, out, _ = run(["check", SAMPLE, "-f", "json", "--fail-on", "none"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["mode"] == "reference"
+    assert {"chrf", "bleu", "ter"} <= set(doc["corpus_metrics"])
+    assert "nrefs:1" in doc["corpus_metrics"]["chrf"]["signature"]
