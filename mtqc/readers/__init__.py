@@ -1,0 +1,216 @@
+"""Input readers: files (or stdin) in, a list of :class:`~mtqc.model.Segment` out.
+
+Formats (``FORMATS``), chosen by ``fmt`` or by the file's extension:
+
+========  =============================  ==============================================
+name      extensions                     one segment per
+========  =============================  ==============================================
+text      .txt (and stdin by default)    non-blank line (blank lines: paragraph breaks)
+tsv       .tsv                           row, under a header row naming the columns
+csv       .csv                           row, under a header row naming the columns
+jsonl     .jsonl .ndjson                 line holding a JSON object
+xliff     .xlf .xliff .sdlxliff          ``<trans-unit>`` (1.2) / ``<segment>`` (2.0)
+tmx       .tmx                           ``<tu>``
+========  =============================  ==============================================
+
+Records (TSV, CSV, JSONL) use the fields ``mt`` (or ``hyp``), ``ref``, ``src``, ``bt``,
+``id``, ``doc``, ``src_lang``, ``tgt_lang``; any other field is kept in ``Segment.meta``.
+
+Guarantees, whatever the format:
+
+* every problem is an :class:`~mtqc.errors.InputError` naming the file (``<stdin>`` for
+  ``-``), the line where known, and what to do;
+* input must be UTF-8 (a BOM is allowed); CRLF and CR line ends are read as LF;
+* nothing is dropped or truncated silently: an empty input, a unit without a translation,
+  parallel files of different lengths and duplicate ids are errors;
+* no text field may be longer than :data:`MAX_SEGMENT_CHARS` characters — a longer
+  "segment" is almost always a whole document on one line, which no checker or model
+  handles well;
+* ``segment.line`` is the 1-based line of the segment in its file (a record's first line;
+  for XML, the line of the element holding the MT text);
+* language: a language given by the input (record field, XLIFF/TMX attribute) wins; the
+  ``src_lang``/``tgt_lang`` arguments fill in where the input says nothing; ``tgt_lang``
+  defaults to ``"en"``, and ``src_lang`` stays ``None`` (the engine detects it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from mtqc.errors import InputError
+from mtqc.model import Segment
+from mtqc.readers.decode import MAX_SEGMENT_CHARS, STDIN, STDIN_NAME, Source, check_path, load
+from mtqc.readers.jsonl import read_jsonl
+from mtqc.readers.tabular import read_tabular
+from mtqc.readers.text import attach_parallel, read_text
+from mtqc.readers.tmx import read_tmx
+from mtqc.readers.xliff import read_xliff
+
+__all__ = ["FORMATS", "MAX_SEGMENT_CHARS", "detect_format", "read_segments"]
+
+FORMATS: tuple[str, ...] = ("text", "tsv", "csv", "jsonl", "xliff", "tmx")
+
+EXTENSIONS: dict[str, str] = {
+    ".txt": "text",
+    ".tsv": "tsv",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlf": "xliff",
+    ".xliff": "xliff",
+    ".sdlxliff": "xliff",
+    ".tmx": "tmx",
+}
+
+_FORMAT_HINT = "pass --input-format with one of: " + ", ".join(FORMATS)
+
+
+def detect_format(path: str) -> str:
+    """The format name for ``path`` by its extension (``"-"`` is ``"text"``)."""
+    if path == STDIN:
+        return "text"
+    suffix = Path(path).suffix.lower()
+    try:
+        return EXTENSIONS[suffix]
+    except KeyError:
+        known = ", ".join(EXTENSIONS)
+        what = f"extension {suffix!r}" if suffix else "no extension"
+        raise InputError(
+            path,
+            f"cannot tell the input format: {what} (known: {known})",
+            hint=_FORMAT_HINT,
+        ) from None
+
+
+def read_segments(
+    mt: str,
+    *,
+    ref: str | None = None,
+    src: str | None = None,
+    bt: str | None = None,
+    fmt: str | None = None,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
+    stdin: TextIO | BinaryIO | None = None,
+) -> list[Segment]:
+    """Read the segments of ``mt`` (a path, or ``"-"`` for stdin).
+
+    ``ref``, ``src`` and ``bt`` are parallel plain-text files (reference translation,
+    source, back-translation), only for plain-text MT; they must have exactly as many
+    non-blank lines as the MT. ``fmt`` is one of :data:`FORMATS` (default: by extension;
+    ``text`` for stdin). ``stdin`` replaces ``sys.stdin.buffer`` (for tests).
+    Raises :class:`~mtqc.errors.InputError` for anything that cannot be read as asked.
+    """
+    name = STDIN_NAME if mt == STDIN else mt
+    check_path(mt)
+    fmt = _resolve_format(mt, name, fmt)
+    parallel = {side: path for side, path in (("ref", ref), ("src", src), ("bt", bt)) if path}
+    if parallel and fmt != "text":
+        flags = ", ".join(f"--{side}" for side in parallel)
+        raise InputError(
+            name,
+            f"{flags} can only be used with plain-text MT, and this input is {fmt}",
+            hint=f"put the texts into columns/fields of the {fmt} input instead"
+            if fmt in ("tsv", "csv", "jsonl")
+            else "XLIFF and TMX files carry the source themselves",
+        )
+    paths = [mt, *parallel.values()]
+    if paths.count(STDIN) > 1:
+        raise InputError(STDIN_NAME, "only one input can be read from stdin ('-')")
+
+    source = _checked_load(mt, stdin)
+    segments = _read(source, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
+    files = {"mt": source.name}
+    for side, path in parallel.items():
+        other = _checked_load(path, stdin)
+        attach_parallel(segments, source.name, side, other)
+        files[side] = other.name
+
+    _check_lengths(segments, files)
+    _check_unique_ids(source.name, segments)
+    for seg in segments:
+        seg.tgt_lang = seg.tgt_lang or tgt_lang or "en"
+        seg.src_lang = seg.src_lang or src_lang or None
+    return segments
+
+
+def _resolve_format(mt: str, name: str, fmt: str | None) -> str:
+    if fmt is None:
+        return detect_format(mt)
+    normalized = fmt.strip().lower()
+    if normalized not in FORMATS:
+        raise InputError(name, f"unknown input format {fmt!r}", hint=_FORMAT_HINT)
+    return normalized
+
+
+def _checked_load(path: str, stdin: TextIO | BinaryIO | None) -> Source:
+    source = load(path, stdin=stdin)
+    if not source.text.strip():
+        raise InputError(
+            source.name,
+            "is empty: no segments to check",
+            hint="give a file with one segment per line (or records, or XLIFF/TMX units)",
+        )
+    return source
+
+
+def _read(source: Source, fmt: str, *, src_lang: str | None, tgt_lang: str | None):
+    if fmt == "text":
+        segments = read_text(source)
+    elif fmt == "tsv":
+        segments = read_tabular(source, "\t")
+    elif fmt == "csv":
+        segments = read_tabular(source, ",")
+    elif fmt == "jsonl":
+        segments = read_jsonl(source)
+    elif fmt == "xliff":
+        segments = read_xliff(source)
+    else:
+        segments = read_tmx(source, src_lang=src_lang, tgt_lang=tgt_lang)
+    if not segments:
+        raise InputError(
+            source.name,
+            "no segments: the input holds a header or markup but no text to check",
+            hint="check that this is the right file",
+        )
+    return segments
+
+
+def _check_lengths(segments: list[Segment], files: dict[str, str]) -> None:
+    """``files`` names the file each side came from when it is not the MT's file."""
+    limit = MAX_SEGMENT_CHARS
+    for seg in segments:
+        if (
+            len(seg.mt) <= limit
+            and len(seg.src or "") <= limit
+            and len(seg.ref or "") <= limit
+            and len(seg.bt or "") <= limit
+        ):
+            continue
+        for side in ("mt", "src", "ref", "bt"):
+            text = getattr(seg, side) or ""
+            if len(text) > limit:
+                where = f" ({side})" if side != "mt" else ""
+                raise InputError(
+                    files.get(side, files["mt"]),
+                    f"segment {seg.id!r}{where} is {len(text):,} characters long; "
+                    f"the limit is {limit:,}",
+                    line=seg.meta.get(f"{side}_line", seg.line),
+                    hint="split the text into sentences or paragraphs, one segment per line",
+                )
+
+
+def _check_unique_ids(name: str, segments: list[Segment]) -> None:
+    if len({seg.id for seg in segments}) == len(segments):
+        return
+    seen: dict[str, Segment] = {}
+    for seg in segments:
+        first = seen.setdefault(seg.id, seg)
+        if first is not seg:
+            raise InputError(
+                name,
+                f"duplicate id {seg.id!r} (first used on line {first.line})",
+                line=seg.line,
+                hint="ids must be unique: reports and baselines are keyed on them",
+            )

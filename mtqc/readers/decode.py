@@ -1,0 +1,159 @@
+"""Turn an input (a path or stdin) into checked, normalised text.
+
+Every reader starts here, so every format gets the same checks with the same messages:
+missing file, directory, binary data, UTF-16, invalid UTF-8 (with byte offset and line),
+empty input. The text that comes out has no byte-order mark and only ``\\n`` line ends
+(CRLF and lone CR are converted), so line numbers agree with what an editor shows.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from mtqc.errors import InputError
+
+#: the longest text (mt, src, ref or bt) one segment may hold, in characters
+MAX_SEGMENT_CHARS = 100_000
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+_BINARY_HINT = (
+    "mtqc reads UTF-8 text: plain text, TSV, CSV, JSONL, XLIFF or TMX; "
+    "export word-processor or spreadsheet files to one of these first"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A decoded input: ``name`` is what messages call it, ``stem`` names ids and docs."""
+
+    name: str
+    stem: str
+    text: str
+
+
+def check_path(path: str) -> None:
+    """Fail early, before anything else is asked of ``path``, if it is not a file."""
+    if path == STDIN:
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise _directory(path)
+    if not p.exists():
+        raise _missing(path)
+
+
+def _directory(path: str) -> InputError:
+    return InputError(
+        path,
+        "is a directory, not a file",
+        hint="give one input file per run (e.g. loop over the directory's files in the shell)",
+    )
+
+
+def _missing(path: str) -> InputError:
+    return InputError(path, "no such file", hint="check the path and the spelling")
+
+
+def load(path: str, *, stdin: TextIO | BinaryIO | None = None) -> Source:
+    """Read ``path`` (or stdin for ``"-"``) and return its checked, normalised text."""
+    if path == STDIN:
+        stream = stdin if stdin is not None else _default_stdin()
+        data = stream.read()
+        return Source(STDIN_NAME, "stdin", decode(STDIN_NAME, data))
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise _missing(path) from None
+    except IsADirectoryError:
+        raise _directory(path) from None
+    except PermissionError:
+        raise InputError(
+            path, "cannot be read: permission denied", hint="check the file's permissions"
+        ) from None
+    except OSError as exc:
+        if p.is_dir():
+            raise _directory(path) from None
+        raise InputError(path, f"cannot be read: {exc.strerror or exc}") from None
+    return Source(path, p.stem, decode(path, data))
+
+
+def _default_stdin() -> TextIO | BinaryIO:
+    if sys.stdin is None:  # pragma: no cover - only when the process has no stdin at all
+        raise InputError(STDIN_NAME, "no standard input is available")
+    return getattr(sys.stdin, "buffer", sys.stdin)  # a replaced stdin may be text-only
+
+
+def decode(name: str, data: bytes | str) -> str:
+    """Decode ``data`` as UTF-8 (BOM optional) and normalise line ends to ``\\n``.
+
+    Raises :class:`InputError` for UTF-16/32, binary data (NUL bytes) and invalid UTF-8.
+    A ``str`` (text-mode stdin) gets the same NUL, BOM and line-end treatment.
+    """
+    if isinstance(data, str):
+        text = data
+        nul = text.find("\0")
+        if nul >= 0:
+            raise _binary(name, nul, _line_at(text[:nul]))
+    else:
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(
+                name,
+                "is encoded as UTF-16 (or UTF-32), not UTF-8",
+                line=1,
+                hint=_iconv_hint(name, "utf-16"),
+            )
+        nul = data.find(b"\0")
+        if nul >= 0:
+            raise _binary(name, nul, _line_at(data[:nul]))
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(name, data, exc) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _line_at(prefix: bytes | str) -> int:
+    """1-based line number of the position right after ``prefix`` (any line ending)."""
+    if isinstance(prefix, bytes):
+        return prefix.count(b"\n") + prefix.count(b"\r") - prefix.count(b"\r\n") + 1
+    return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
+
+
+def _iconv_hint(name: str, encoding: str) -> str:
+    if name == STDIN_NAME:
+        return f"convert it to UTF-8 on the way in, e.g. `... | iconv -f {encoding} -t utf-8 | mtqc ...`"
+    p = Path(name)
+    out = f"{p.stem or 'out'}.utf8{p.suffix or '.txt'}"
+    return f"re-save it as UTF-8, e.g. `iconv -f {encoding} -t utf-8 {name} > {out}`"
+
+
+def _binary(name: str, offset: int, line: int) -> InputError:
+    return InputError(
+        name,
+        f"looks like a binary file (NUL byte at byte offset {offset}), not UTF-8 text",
+        line=line,
+        hint=_BINARY_HINT,
+    )
+
+
+def _not_utf8(name: str, data: bytes, exc: UnicodeDecodeError) -> InputError:
+    offset = exc.start
+    bad = data[offset : offset + 1].hex()
+    hint = _iconv_hint(name, "latin1")
+    return InputError(
+        name,
+        f"is not valid UTF-8: byte 0x{bad} at byte offset {offset} cannot be decoded "
+        "(the file is probably in another encoding, such as Latin-1 or Windows-1252)",
+        line=_line_at(data[:offset]),
+        hint=hint,
+    )

@@ -1,0 +1,45 @@
+"""JSON Lines: one JSON object per line (``.jsonl`` / ``.ndjson``); blank lines skipped."""
+
+from __future__ import annotations
+
+import json
+
+from mtqc.errors import InputError
+from mtqc.model import Segment
+from mtqc.readers.decode import Source
+from mtqc.readers.records import FieldMap, build_segment
+
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+def read_jsonl(source: Source) -> list[Segment]:
+    """One :class:`Segment` per object; keys as in :mod:`mtqc.readers.records`."""
+    segments: list[Segment] = []
+    decoder = json.JSONDecoder()
+    field_maps: dict[tuple[str, ...], FieldMap] = {}  # records mostly share their keys
+    for number, line in enumerate(source.text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = decoder.decode(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                source.name,
+                f"line is not valid JSON (column {exc.colno}): {exc.msg}",
+                line=number,
+                hint='each line must hold one complete JSON object, e.g. {"id": "1", "mt": "..."}',
+            ) from None
+        if not isinstance(record, dict):
+            raise InputError(
+                source.name,
+                f"line holds a JSON {_JSON_TYPES.get(type(record), 'value')}, not an object",
+                line=number,
+                hint='each line must hold one JSON object, e.g. {"id": "1", "mt": "..."}',
+            )
+        keys = tuple(record)
+        fields = field_maps.get(keys)
+        if fields is None:
+            fields = FieldMap(keys, name=source.name, line=number, what="the record")
+            field_maps[keys] = fields
+        segments.append(build_segment(record, fields, source=source, line=number))
+    return segments

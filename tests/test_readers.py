@@ -1,0 +1,588 @@
+"""Input readers: exact segments from good inputs, exact errors from bad ones."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from mtqc.errors import InputError
+from mtqc.readers import FORMATS, MAX_SEGMENT_CHARS, detect_format, read_segments
+
+INPUTS = Path(__file__).parent / "fixtures" / "inputs"
+
+
+def fx(name: str) -> str:
+    return str(INPUTS / name)
+
+
+def write(tmp_path: Path, name: str, data: bytes | str) -> str:
+    path = tmp_path / name
+    if isinstance(data, str):
+        path.write_bytes(data.encode("utf-8"))
+    else:
+        path.write_bytes(data)
+    return str(path)
+
+
+def error(*args, **kwargs) -> InputError:
+    with pytest.raises(InputError) as info:
+        read_segments(*args, **kwargs)
+    return info.value
+
+
+# --------------------------------------------------------------------------- plain text
+
+
+def test_text_one_segment_per_line_blank_lines_break_paragraphs():
+    segs = read_segments(fx("article.txt"))
+    assert [(s.id, s.line, s.meta["paragraph"]) for s in segs] == [
+        ("article:1", 1, 1),
+        ("article:2", 2, 1),
+        ("article:5", 5, 2),
+        ("article:6", 6, 2),
+        ("article:8", 8, 3),
+    ]
+    assert segs[0].mt == "The council met on Tuesday."
+    assert segs[3].mt == "  Indented line kept as is."  # the text is not stripped
+    first = segs[0]
+    assert first.doc_id == "article"
+    assert first.source_file == fx("article.txt")
+    assert (first.src, first.ref, first.bt) == (None, None, None)
+    assert (first.src_lang, first.tgt_lang) == (None, "en")
+
+
+def test_text_parallel_files_align_by_segment_order():
+    segs = read_segments(fx("article.txt"), ref=fx("article.ref.txt"), src=fx("article.src.txt"))
+    assert [(s.line, s.ref, s.meta["ref_line"]) for s in segs] == [
+        (1, "The council met on Tuesday.", 1),
+        (2, "It passed the budget.", 2),
+        (5, "The mayor was absent.", 4),
+        (6, "An indented line.", 5),
+        (8, "End of article.", 6),
+    ]
+    assert [s.src for s in segs][2:] == [
+        "De burgemeester was er niet.",
+        "Een ingesprongen regel.",
+        "Einde van het artikel.",
+    ]
+    assert segs[4].meta["src_line"] == 6
+    assert all(s.src_lang is None for s in segs)  # left for the engine to detect
+
+
+def test_text_back_translation_and_language_arguments(tmp_path):
+    bt = write(tmp_path, "bt.txt", "a\nb\nc\nd\ne\n")
+    segs = read_segments(fx("article.txt"), bt=bt, src_lang="nl", tgt_lang="en-GB")
+    assert [s.bt for s in segs] == ["a", "b", "c", "d", "e"]
+    assert {(s.src_lang, s.tgt_lang) for s in segs} == {("nl", "en-GB")}
+
+
+def test_text_parallel_count_mismatch_names_both_files_and_counts():
+    err = error(fx("article.txt"), ref=fx("short.ref.txt"))
+    assert err.path == fx("article.txt")
+    assert f"{fx('article.txt')} has 5 segments but {fx('short.ref.txt')} has 3" in str(err)
+
+
+def test_text_bom_and_crlf(tmp_path):
+    path = write(tmp_path, "win.txt", b"\xef\xbb\xbfFirst line\r\n\r\nSecond line\r\nThird\r\n")
+    segs = read_segments(path)
+    assert [(s.mt, s.line, s.meta["paragraph"]) for s in segs] == [
+        ("First line", 1, 1),
+        ("Second line", 3, 2),
+        ("Third", 4, 2),
+    ]
+
+
+def test_text_old_mac_cr_line_ends(tmp_path):
+    segs = read_segments(write(tmp_path, "mac.txt", b"One\rTwo\r\rThree"))
+    assert [(s.mt, s.line) for s in segs] == [("One", 1), ("Two", 2), ("Three", 4)]
+
+
+def test_parallel_file_may_differ_in_line_ends_and_bom(tmp_path):
+    mt = write(tmp_path, "mt.txt", "a\nb\n")
+    ref = write(tmp_path, "ref.txt", b"\xef\xbb\xbfA\r\nB\r\n")
+    assert [s.ref for s in read_segments(mt, ref=ref)] == ["A", "B"]
+
+
+# --------------------------------------------------------------------------- stdin
+
+
+def test_stdin_bytes_are_decoded_with_the_same_rules():
+    segs = read_segments("-", stdin=io.BytesIO(b"\xef\xbb\xbfHello\r\n\r\nWorld\r\n"))
+    assert [(s.id, s.mt, s.line, s.source_file, s.doc_id) for s in segs] == [
+        ("stdin:1", "Hello", 1, "<stdin>", "stdin"),
+        ("stdin:3", "World", 3, "<stdin>", "stdin"),
+    ]
+
+
+def test_stdin_text_stream_and_explicit_format():
+    segs = read_segments("-", fmt="jsonl", stdin=io.StringIO('{"id": "x", "mt": "Hi"}\n'))
+    assert [(s.id, s.mt, s.line) for s in segs] == [("x", "Hi", 1)]
+
+
+def test_stdin_defaults_to_text():
+    segs = read_segments("-", stdin=io.BytesIO(b'{"mt": "Hi"}\n'))
+    assert segs[0].mt == '{"mt": "Hi"}'
+
+
+def test_stdin_errors_name_stdin():
+    err = error("-", stdin=io.BytesIO(b"ok\ncaf\xe9\n"))
+    assert err.path == "<stdin>"
+    assert err.line == 2
+    assert "byte offset 6" in str(err)
+    assert "iconv -f latin1 -t utf-8" in err.hint
+
+
+def test_only_one_input_from_stdin():
+    err = error("-", ref="-", stdin=io.BytesIO(b"a\n"))
+    assert "only one input" in str(err)
+
+
+# --------------------------------------------------------------------------- TSV / CSV
+
+
+def test_tsv_header_fields_meta_and_record_start_lines():
+    segs = read_segments(fx("records.tsv"))
+    assert [(s.id, s.line, s.doc_id) for s in segs] == [
+        ("1", 2, "politics"),
+        ("2", 3, "politics"),
+        ("3", 6, "sport"),
+    ]
+    assert segs[0].mt == "The council met."
+    assert segs[0].ref == "The council convened."
+    assert segs[1].mt == "Two lines\nin one field,\twith a tab"  # quoted field
+    assert segs[1].ref is None  # empty cell: no reference for this row
+    assert segs[2].mt == 'He said "no".'  # a quote inside an unquoted field is text
+    assert [s.meta for s in segs] == [{"desk": "city"}, {"desk": "city"}, {"desk": ""}]
+    assert {s.tgt_lang for s in segs} == {"en"}
+
+
+def test_csv_hyp_column_per_record_languages_and_defaults():
+    segs = read_segments(fx("records.csv"), tgt_lang="en-US")
+    assert [(s.id, s.mt, s.src, s.src_lang, s.tgt_lang, s.line) for s in segs] == [
+        (
+            "records:2",
+            "The council met, finally.",
+            "De raad vergaderde eindelijk.",
+            "nl",
+            "en-GB",
+            2,
+        ),
+        ("records:3", 'Quoted "word" here', "Een woord", None, "en-US", 3),
+    ]
+    assert [s.meta for s in segs] == [{"score": "0.9"}, {"score": ""}]
+    assert {s.doc_id for s in segs} == {"records"}
+
+
+def test_tsv_crlf_inside_and_between_records(tmp_path):
+    path = write(tmp_path, "w.tsv", b'id\tmt\r\n1\t"a\r\nb"\r\n2\tc\r\n')
+    segs = read_segments(path)
+    assert [(s.id, s.mt, s.line) for s in segs] == [("1", "a\nb", 2), ("2", "c", 4)]
+
+
+def test_tsv_without_mt_column_names_the_columns():
+    err = error(fx("no_mt.tsv"))
+    assert err.line == 1
+    assert "no 'mt' (or 'hyp') column" in err.problem
+    assert "'id', 'ref', 'text'" in err.problem
+
+
+def test_tsv_row_with_wrong_number_of_fields(tmp_path):
+    err = error(write(tmp_path, "bad.tsv", "mt\tref\na\tb\nc\td\te\n"))
+    assert err.line == 3
+    assert "row has 3 fields but the header (line 1) has 2" in err.problem
+
+
+def test_tsv_badly_quoted_field_is_an_error_not_mangled_text(tmp_path):
+    err = error(write(tmp_path, "q.tsv", 'mt\tref\nok\tok\n"Yes," she said.\tb\n'))
+    assert err.line == 3
+    assert "quoted whole" in err.hint
+
+
+def test_csv_unclosed_quote_points_at_the_record_start(tmp_path):
+    err = error(write(tmp_path, "q.csv", 'mt,ref\n"Yes, she said.,b\nmore\n'))
+    assert err.line == 2
+    assert "never closed" in err.problem
+
+
+def test_tsv_with_header_only_has_no_segments(tmp_path):
+    err = error(write(tmp_path, "h.tsv", "id\tmt\n"))
+    assert "no segments" in err.problem
+
+
+def test_tsv_both_mt_and_hyp_columns_is_ambiguous(tmp_path):
+    err = error(write(tmp_path, "h.tsv", "mt\thyp\na\tb\n"))
+    assert "'mt' and 'hyp'" in err.problem
+
+
+# --------------------------------------------------------------------------- JSONL
+
+
+def test_jsonl_fields_meta_and_lines():
+    segs = read_segments(fx("records.jsonl"))
+    assert [(s.id, s.line, s.doc_id) for s in segs] == [
+        ("a1", 1, "d1"),
+        ("2", 3, "records"),
+        ("records:4", 4, "records"),
+    ]
+    a1, two, four = segs
+    assert (a1.mt, a1.ref, a1.meta) == (
+        "The council met.",
+        "The council convened.",
+        {"editor": {"name": "Ann"}},
+    )
+    assert (two.mt, two.src, two.src_lang, two.tgt_lang) == (
+        "It approved the budget.",
+        "Hij keurde de begroting goed.",
+        "nl",
+        "en-US",
+    )
+    assert (four.bt, four.tgt_lang, four.meta) == ("Geen id hier.", "en", {})
+
+
+def test_jsonl_malformed_line_gives_line_and_json_error():
+    err = error(fx("malformed.jsonl"))
+    assert err.line == 2
+    assert "not valid JSON" in err.problem
+    assert "Unterminated string" in err.problem
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"id": "1", "text": "no mt"}', "no 'mt' (or 'hyp') field"),
+        ('{"mt": null}', "no 'mt' (or 'hyp') field"),
+        ('["mt", "x"]', "JSON array, not an object"),
+        ('{"mt": 5}', "field 'mt' must be a string"),
+        ('{"mt": "x", "id": [1]}', "field 'id' must be a string or an integer"),
+        ('{"mt": "x", "hyp": "y"}', "'mt' and 'hyp'"),
+    ],
+)
+def test_jsonl_bad_records_name_the_line(tmp_path, line, problem):
+    err = error(write(tmp_path, "r.jsonl", '{"mt": "fine"}\n\n' + line + "\n"))
+    assert err.line == 3
+    assert problem in err.problem
+
+
+def test_duplicate_ids_are_an_error(tmp_path):
+    lines = [json.dumps({"id": i, "mt": "x"}) for i in ("a", "b", "a")]
+    err = error(write(tmp_path, "d.jsonl", "\n".join(lines)))
+    assert err.line == 3
+    assert "duplicate id 'a' (first used on line 1)" in err.problem
+
+
+def test_fmt_overrides_the_extension(tmp_path):
+    path = write(tmp_path, "data.txt", '{"mt": "x"}\n')
+    assert read_segments(path, fmt="jsonl")[0].mt == "x"
+    assert read_segments(path, fmt="JSONL")[0].mt == "x"
+
+
+# --------------------------------------------------------------------------- XLIFF
+
+
+def test_xliff12_units_inline_markup_languages_and_lines():
+    segs = read_segments(fx("xliff12.xlf"))
+    assert [(s.id, s.mt, s.src, s.line, s.meta["unit_line"]) for s in segs] == [
+        ("t1", "The council met on Tuesday.", "De raad vergaderde dinsdag.", 8, 6),
+        ("t2", "Click here.", "Klik hier.", 14, 12),  # <bpt>/<ept> code dropped
+        ("t3", "A long sentence.", "Lange zin.", 20, 17),  # pretty-printing undone
+        ("t4", "Two  spaces\nkept", "Twee  spaties", 27, 25),  # xml:space="preserve"
+    ]
+    t1 = segs[0]
+    assert (t1.src_lang, t1.tgt_lang, t1.doc_id) == ("nl", "en", "news/article-7.html")
+    assert t1.meta == {
+        "resname": "headline",
+        "state": "translated",
+        "notes": ["headline"],
+        "unit_line": 6,
+    }
+    assert segs[3].meta["xml:space"] == "preserve"
+
+
+def test_xliff20_segments_pc_ph_cp_and_root_languages():
+    segs = read_segments(fx("xliff20.xlf"))
+    assert [(s.id, s.mt, s.src, s.line) for s in segs] == [
+        ("u1", "The mayor spoke.", "Der Bürgermeister sprach.", 8),
+        ("u2:s1", "First sentence.", "Erster Satz.", 14),
+        ("u2:s2", "Second\u00a0sentence.", "Zweiter\u00a0Satz.", 19),
+    ]
+    assert {(s.src_lang, s.tgt_lang, s.doc_id) for s in segs} == {("de", "en-GB", "story.docx")}
+    assert segs[0].meta == {"notes": ["check the name"], "unit_line": 4, "state": "translated"}
+    assert segs[2].meta["segment"] == "s2"
+
+
+def test_sdlxliff_marked_segments_become_segments():
+    segs = read_segments(fx("segmented.sdlxliff"))
+    assert [(s.id, s.mt, s.src, s.meta["mid"]) for s in segs] == [
+        ("42:1", "One.", "Un.", "1"),
+        ("42:2", "Two.", "Deux.", "2"),
+    ]
+    assert {(s.src_lang, s.tgt_lang) for s in segs} == {("fr-FR", "en-US")}
+
+
+def test_xliff_language_argument_does_not_override_the_file():
+    segs = read_segments(fx("xliff12.xlf"), src_lang="de", tgt_lang="fr")
+    assert {(s.src_lang, s.tgt_lang) for s in segs} == {("nl", "en")}
+
+
+def test_xliff_several_files_prefix_ids(tmp_path):
+    unit = '<trans-unit id="1"><source>a</source><target>b</target></trans-unit>'
+    body = "".join(
+        f'<file original="{name}" source-language="nl" target-language="en"><body>{unit}</body></file>'
+        for name in ("one.html", "two.html")
+    )
+    segs = read_segments(write(tmp_path, "m.xlf", f'<xliff version="1.2">{body}</xliff>'))
+    assert [(s.id, s.doc_id) for s in segs] == [
+        ("one.html:1", "one.html"),
+        ("two.html:1", "two.html"),
+    ]
+
+
+def test_xliff_unit_without_target_is_an_error_naming_the_unit():
+    err = error(fx("no_target.xlf"))
+    assert err.line == 6
+    assert "trans-unit 'missing' has no <target>" in err.problem
+    assert "translate the unit" in err.hint
+
+
+def test_xliff20_segment_without_target_is_an_error(tmp_path):
+    doc = (
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="nl">\n'
+        '<file id="f"><unit id="u9">\n<segment><source>x</source></segment>\n'
+        "</unit></file></xliff>"
+    )
+    err = error(write(tmp_path, "n.xlf", doc))
+    assert err.line == 3
+    assert "unit 'u9' has no <target>" in err.problem
+
+
+def test_malformed_xml_gives_line_and_column():
+    err = error(fx("malformed.xlf"))
+    assert err.line == 5
+    assert "is not well-formed XML" in err.problem
+    assert "(line 5, column 63)" in err.problem
+
+
+def test_xml_external_entity_is_refused():
+    err = error(fx("external_entity.xlf"))
+    assert err.problem == "XML declares an entity/DTD, which mtqc refuses to expand for safety"
+    assert err.line == 2
+
+
+def test_billion_laughs_is_refused_at_the_declaration():
+    err = error(fx("billion_laughs.xlf"))
+    assert "refuses to expand for safety" in err.problem
+    assert err.line == 2  # the DOCTYPE line: refused before any entity is expanded
+
+
+def test_entity_declared_in_tmx_is_refused(tmp_path):
+    doc = '<!DOCTYPE tmx [<!ENTITY a "b">]><tmx><body/></tmx>'
+    err = error(write(tmp_path, "e.tmx", doc))
+    assert "refuses to expand" in err.problem
+
+
+def test_bare_doctype_is_accepted_but_never_loaded(tmp_path):
+    # most TMX exports carry <!DOCTYPE tmx SYSTEM "tmx14.dtd">; it declares nothing and is
+    # not fetched, so an entity it might define stays undefined: an error, not a lookup
+    secret = tmp_path / "secret.dtd"
+    secret.write_text('<!ENTITY foo "leaked">')
+    tuvs = '<tuv xml:lang="en"><seg>a</seg></tuv><tuv xml:lang="de"><seg>&foo;</seg></tuv>'
+    doc = f'<!DOCTYPE tmx SYSTEM "{secret}">\n' + _tmx("en", tuvs)
+    err = error(write(tmp_path, "x.tmx", doc))
+    assert "undefined entity &foo;" in err.problem
+    assert err.line == 3
+
+
+def test_wrong_root_element(tmp_path):
+    err = error(fx("memory.tmx"), fmt="xliff")
+    assert "the root element is <tmx>, not <xliff>" in err.problem
+
+
+def test_xliff_without_units_has_no_segments(tmp_path):
+    err = error(write(tmp_path, "e.xlf", '<xliff version="1.2"><file original="a"/></xliff>'))
+    assert "no segments" in err.problem
+
+
+# --------------------------------------------------------------------------- TMX
+
+
+def test_tmx_header_srclang_picks_the_source_variant():
+    segs = read_segments(fx("memory.tmx"))
+    assert [(s.id, s.mt, s.src, s.line, s.meta["unit_line"]) for s in segs] == [
+        ("tu-1", "The budget was approved.", "De begroting werd goedgekeurd.", 8, 6),
+        ("memory:11", "Second sentence.", "Tweede zin.", 16, 11),
+    ]
+    assert {(s.src_lang, s.tgt_lang, s.doc_id) for s in segs} == {("nl-NL", "en-US", "memory")}
+    assert segs[0].meta == {
+        "creationdate": "20240101T000000Z",
+        "props": {"x-domain": "news"},
+        "unit_line": 6,
+    }
+
+
+def _tmx(srclang: str, tuvs: str) -> str:
+    return (
+        f'<tmx version="1.4"><header srclang="{srclang}"/><body>\n'
+        f'<tu tuid="1">{tuvs}</tu>\n</body></tmx>'
+    )
+
+
+def test_tmx_srclang_all_needs_src_lang(tmp_path):
+    tuvs = '<tuv xml:lang="de"><seg>Haus</seg></tuv><tuv xml:lang="en"><seg>house</seg></tuv>'
+    path = write(tmp_path, "a.tmx", _tmx("*all*", tuvs))
+    err = error(path)
+    assert "which language is the source" in err.problem
+    seg = read_segments(path, src_lang="de")[0]
+    assert (seg.src, seg.mt, seg.src_lang, seg.tgt_lang) == ("Haus", "house", "de", "en")
+
+
+def test_tmx_several_translations_need_tgt_lang(tmp_path):
+    tuvs = (
+        '<tuv xml:lang="en"><seg>house</seg></tuv>'
+        '<tuv xml:lang="de"><seg>Haus</seg></tuv>'
+        '<tuv xml:lang="fr"><seg>maison</seg></tuv>'
+    )
+    path = write(tmp_path, "m.tmx", _tmx("en", tuvs))
+    err = error(path)
+    assert err.line == 2
+    assert "several translations (de, fr)" in err.problem
+    assert read_segments(path, tgt_lang="fr")[0].mt == "maison"
+
+
+def test_tmx_unit_with_only_the_source_is_an_error(tmp_path):
+    path = write(tmp_path, "s.tmx", _tmx("en", '<tuv xml:lang="en"><seg>house</seg></tuv>'))
+    err = error(path)
+    assert "<tu> '1' has no translation" in err.problem
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def test_invalid_utf8_names_offset_and_line(tmp_path):
+    path = write(tmp_path, "latin.txt", "Fine line\nCaf\xe9 au lait\n".encode("latin-1"))
+    err = error(path)
+    assert err.path == path
+    assert err.line == 2
+    assert "byte 0xe9 at byte offset 13" in err.problem
+    assert f"iconv -f latin1 -t utf-8 {path}" in err.hint
+
+
+def test_binary_file_is_refused(tmp_path):
+    err = error(write(tmp_path, "img.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"))
+    assert "looks like a binary file (NUL byte at byte offset 8)" in err.problem
+    assert err.line == 3
+
+
+def test_utf16_is_named(tmp_path):
+    err = error(write(tmp_path, "u.txt", "Hello\n".encode("utf-16")))
+    assert "UTF-16" in err.problem
+    assert "iconv -f utf-16 -t utf-8" in err.hint
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n\t\r\n"])
+@pytest.mark.parametrize("name", ["e.txt", "e.tsv", "e.jsonl", "e.xlf", "e.tmx"])
+def test_empty_input_has_no_segments(tmp_path, name, content):
+    err = error(write(tmp_path, name, content))
+    assert "no segments" in err.problem
+
+
+def test_empty_parallel_file_is_named(tmp_path):
+    ref = write(tmp_path, "ref.txt", "\n")
+    err = error(fx("article.txt"), ref=ref)
+    assert err.path == ref
+    assert "no segments" in err.problem
+
+
+def test_missing_file(tmp_path):
+    path = str(tmp_path / "nope.docx")  # the missing file is named before the format
+    err = error(path)
+    assert (err.path, err.problem) == (path, "no such file")
+
+
+def test_directory(tmp_path):
+    err = error(str(tmp_path))
+    assert err.problem == "is a directory, not a file"
+
+
+def test_missing_parallel_file(tmp_path):
+    ref = str(tmp_path / "ref.txt")
+    err = error(fx("article.txt"), ref=ref)
+    assert (err.path, err.problem) == (ref, "no such file")
+
+
+# --------------------------------------------------------------------------- long lines
+
+
+def test_one_megabyte_line_is_refused_with_line_and_length(tmp_path):
+    path = write(tmp_path, "big.txt", "ok\n\n" + "word " * 200_000 + "\n")
+    err = error(path)
+    assert err.line == 3
+    assert "is 1,000,000 characters long; the limit is 100,000" in err.problem
+    assert "split the text" in err.hint
+
+
+def test_segment_at_the_limit_is_accepted(tmp_path):
+    path = write(tmp_path, "edge.txt", "x" * MAX_SEGMENT_CHARS + "\n")
+    assert len(read_segments(path)[0].mt) == MAX_SEGMENT_CHARS
+    err = error(write(tmp_path, "over.txt", "x" * (MAX_SEGMENT_CHARS + 1)))
+    assert "100,001 characters" in err.problem
+
+
+def test_long_reference_line_names_the_reference_file(tmp_path):
+    mt = write(tmp_path, "mt.txt", "a\nb\n")
+    ref = write(tmp_path, "ref.txt", "a\n\n" + "y" * 1_000_000 + "\n")
+    err = error(mt, ref=ref)
+    assert (err.path, err.line) == (ref, 3)
+    assert "(ref) is 1,000,000 characters long" in err.problem
+
+
+def test_one_megabyte_field_in_tsv_and_jsonl(tmp_path):
+    tsv = error(write(tmp_path, "big.tsv", "id\tmt\n1\tok\n2\t" + "z" * 1_000_000 + "\n"))
+    assert tsv.line == 3
+    assert "the limit for a segment is 100,000" in tsv.problem
+    jsonl = error(write(tmp_path, "big.jsonl", json.dumps({"mt": "z" * 1_000_000})))
+    assert jsonl.line == 1
+    assert "1,000,000 characters long" in jsonl.problem
+
+
+# --------------------------------------------------------------------------- formats
+
+
+@pytest.mark.parametrize(
+    ("path", "fmt"),
+    [
+        ("a.txt", "text"),
+        ("a.TSV", "tsv"),
+        ("dir.v2/a.csv", "csv"),
+        ("a.jsonl", "jsonl"),
+        ("a.ndjson", "jsonl"),
+        ("a.xlf", "xliff"),
+        ("a.xliff", "xliff"),
+        ("a.sdlxliff", "xliff"),
+        ("a.tmx", "tmx"),
+        ("-", "text"),
+    ],
+)
+def test_detect_format(path, fmt):
+    assert detect_format(path) == fmt
+    assert fmt in FORMATS
+
+
+def test_unknown_extension_lists_formats_and_the_flag(tmp_path):
+    err = error(write(tmp_path, "story.docx", "text"))
+    assert "cannot tell the input format: extension '.docx'" in err.problem
+    assert "--input-format" in err.hint
+    assert all(name in err.hint for name in FORMATS)
+
+
+def test_unknown_format_name(tmp_path):
+    err = error(write(tmp_path, "a.txt", "x"), fmt="docx")
+    assert "unknown input format 'docx'" in err.problem
+    assert "--input-format" in err.hint
+
+
+def test_parallel_files_only_for_plain_text():
+    err = error(fx("records.tsv"), ref=fx("article.ref.txt"))
+    assert "--ref can only be used with plain-text MT" in err.problem
