@@ -1,0 +1,87 @@
+"""Small, stable text helpers shared by rule modules (not a rule module itself).
+
+Everything here works on code-point offsets, like :class:`~mtqc.model.Hit`.
+Keep it small: rule authors import from it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: A word: letters/digits, with inner apostrophes or hyphens ("don't", "don’t", "well-known").
+WORD_RE = re.compile(r"\w+(?:['’\-]\w+)*")
+
+#: Latin letters (incl. accented) — used to decide whether a text is Latin-script.
+_LATIN_LETTER_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_ANY_LETTER_RE = re.compile(r"[^\W\d_]")
+
+#: A whitespace-delimited token that looks like a URL, e-mail address or domain.
+URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+
+
+def words(text: str) -> list[tuple[int, int, str]]:
+    """The words of ``text`` as ``(start, end, word)`` code-point spans."""
+    return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+
+
+def lang_base(tag: str | None) -> str:
+    """The primary language subtag, lowercased: ``"fr-CA"`` → ``"fr"``; ``None`` → ``""``."""
+    if not tag:
+        return ""
+    return tag.replace("_", "-").split("-", 1)[0].lower()
+
+
+def is_latin_script(text: str, threshold: float = 0.8) -> bool:
+    """True when at least ``threshold`` of the letters in ``text`` are Latin letters."""
+    if text.isascii():
+        return _ANY_LETTER_RE.search(text) is not None
+    letters = _ANY_LETTER_RE.findall(text)
+    if not letters:
+        return False
+    latin = len(_LATIN_LETTER_RE.findall(text))
+    return latin / len(letters) >= threshold
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip diacritics (``"Zelenskyi"`` ~ ``"Zélenskyi"``) for comparisons."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs, e-mail addresses and ``www.`` hosts; rules skip matches inside them."""
+    if "." not in text:
+        return []
+    return [m.span() for m in URL_RE.finditer(text)]
+
+
+def inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    """True when ``pos`` falls inside one of the half-open ``spans``."""
+    return any(s <= pos < e for s, e in spans)
+
+
+# Words after which "." is an abbreviation point, so ".," / ".:" / ". lowercase" is fine.
+_ABBREVIATION_WORDS = """
+etc al vs cf ca approx incl excl esp resp viz inc ltd co corp llc plc jr sr mr mrs ms dr
+prof gen col lt sgt capt gov sen rep rev st ave blvd no nos vol vols fig figs p pp ed eds ch
+sec min max avg est dept govt univ assn bros jan feb mar apr jun jul aug sep sept oct nov dec
+mon tue tues wed thu thur thurs fri sat sun ft oz lb lbs yd sq hr hrs
+"""
+#: Words after which "." is an abbreviation point (lowercase, without the dot).
+ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
+
+
+def word_before(text: str, pos: int) -> str:
+    """The run of letters and dots that ends at ``pos`` (e.g. ``"e.g"``, ``"U.S"``, ``"etc"``)."""
+    i = pos
+    while i > 0 and (text[i - 1].isalpha() or text[i - 1] == "."):
+        i -= 1
+    return text[i:pos].strip(".")
+
+
+def is_abbreviation(word: str) -> bool:
+    """``word`` (without its final dot) reads as an abbreviation: ``e.g``, ``U.S``, ``Inc``, ``J``."""
+    return "." in word or len(word) == 1 or word.lower() in ABBREVIATIONS

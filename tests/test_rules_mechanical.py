@@ -1,0 +1,177 @@
+"""Behaviour of the mechanical rules that the fixture files cannot express: flags on the
+reference/source side, suggestions, options and the number parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtqc.checks import all_rules
+from mtqc.checks._apply import apply_rule
+from mtqc.checks.numbers import find_numbers, number_values, word_number_values
+from mtqc.model import Segment, Severity
+
+RULES = all_rules()
+
+
+def flags(code: str, mt: str, options: dict | None = None, **companions: str):
+    return apply_rule(RULES[code], Segment("t", mt, **companions), options)
+
+
+def apply_fix(text: str, flag) -> str:
+    return text[: flag.start] + flag.suggestions[0] + text[flag.end :]
+
+
+# ---------------------------------------------------------------- suggestions fix the text
+
+
+@pytest.mark.parametrize(
+    ("code", "mt", "fixed"),
+    [
+        ("W001", "The pilot flew to to the border.", "The pilot flew to the border."),
+        ("P001", "He left the country.. It was late.", "He left the country. It was late."),
+        ("P002", "the action. . It would", "the action. It would"),
+        ("P006", "The pilot , who is 28.", "The pilot, who is 28."),
+        ("P007", "It was late.The pilot flew on.", "It was late. The pilot flew on."),
+        ("W002", "The pilot  flew on.", "The pilot flew on."),
+        ("W004", "He defected. he took it.", "He defected. He took it."),
+        ("W006", "Zelenskyâ€™s visit", "Zelensky’s visit"),
+        ("N007", "It brings in 500000 dollars.", "It brings in 500,000 dollars."),
+    ],
+)
+def test_applying_the_suggestion_fixes_the_text(code, mt, fixed):
+    (flag,) = flags(code, mt)
+    assert apply_fix(mt, flag) == fixed
+
+
+def test_doubled_word_message_names_the_words():
+    (flag,) = flags("W001", "He saw the the pilot.")
+    assert flag.text == "the the"
+    assert "the the" in flag.message
+
+
+def test_doubled_word_allow_option_replaces_the_default_list():
+    mt = "What he was was a pilot."
+    assert flags("W001", mt) == []
+    (flag,) = flags("W001", mt, {"allow": ["had"]})
+    assert flag.text == "was was"
+
+
+def test_double_space_after_sentence_end_only_with_option():
+    mt = "It was late.  The pilot flew on."
+    assert flags("W002", mt) == []
+    (flag,) = flags("W002", mt, {"after_sentence_end": True})
+    assert (flag.start, flag.end) == (12, 14)
+
+
+def test_french_spacing_is_only_allowed_in_french_targets():
+    mt = "Pourquoi ? Personne ne sait !"
+    assert flags("P006", mt, tgt_lang="fr") == []
+    assert [f.text for f in flags("P006", mt, tgt_lang="en")] == [" ?", " !"]
+    # a space before a comma is wrong in French too
+    assert [f.text for f in flags("P006", "Il a dit , non.", tgt_lang="fr")] == [" ,"]
+
+
+# ---------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    ("token", "values"),
+    [
+        ("500,000", {500000.0, 500.0}),
+        ("500.000", {500000.0, 500.0}),
+        ("3,5", {3.5}),
+        ("1,234.5", {1234.5}),
+        ("1.234,5", {1234.5}),
+        ("2022", {2022.0}),
+    ],
+)
+def test_number_values_try_both_separator_conventions(token, values):
+    assert number_values(token) == values
+
+
+def test_find_numbers_applies_scales_and_skips_model_codes():
+    nums = find_numbers("The MI-8 cost 3.5 million and 5万, COVID-19, near the hole-30 mark.")
+    assert [n.text for n in nums] == ["3.5 million", "5万", "30"]
+    assert 3_500_000.0 in nums[0].values
+    assert 50_000.0 in nums[1].values
+
+
+def test_word_number_values_read_english_and_chinese_numerals():
+    values = word_number_values("twenty-five people, three hundred, 五十三")
+    assert {25.0, 300.0, 53.0} <= values
+
+
+def test_number_mismatch_ref_pairs_and_suggests_the_reference_number():
+    ref = "The law offers $500,000."
+    (flag,) = flags("N001", "The law offers 50,000 dollars.", ref=ref)
+    assert (flag.side, flag.text, flag.suggestions) == ("mt", "50,000", ["500,000"])
+    assert flag.severity == Severity.MAJOR
+
+
+def test_number_missing_from_mt_is_flagged_on_the_reference():
+    ref = "He is 28 and has 3 kids and 4 dogs."
+    (flag,) = flags("N001", "He is 28 and has three kids.", ref=ref)
+    assert flag.side == "ref"
+    assert ref[flag.start : flag.end] == "4"
+
+
+def test_number_missing_from_mt_is_flagged_on_the_source():
+    src = "Hij is 28 en heeft 4 honden."
+    (flag,) = flags("N002", "He is 28 and has dogs.", src=src, src_lang="nl")
+    assert (flag.side, src[flag.start : flag.end]) == ("src", "4")
+
+
+def test_source_number_suggestion_is_written_the_english_way():
+    src = "De wet biedt 500.000 dollar en 3,5 procent."
+    fl = flags("N002", "The law offers 50,000 dollars and 3.4 percent.", src=src, src_lang="nl")
+    assert [(f.text, f.suggestions) for f in fl] == [("50,000", ["500.000"]), ("3.4", ["3.5"])]
+
+
+def test_number_rules_are_skipped_without_their_companion():
+    assert flags("N001", "It costs 5 dollars.", src="Het kost 6 dollar.") == []
+    assert flags("N002", "It costs 5 dollars.", ref="It costs 6 dollars.") == []
+
+
+# ---------------------------------------------------------------- names
+
+
+def test_name_missing_from_mt_is_flagged_on_the_reference():
+    ref = "The pilot met Prime Minister Mark Rutte in The Hague."
+    (flag,) = flags("N005", "The pilot met the prime minister in the capital.", ref=ref)
+    assert flag.side == "ref"
+    assert ref[flag.start : flag.end] == "Prime Minister Mark Rutte"
+    assert flag.severity == Severity.MINOR
+
+
+def test_name_missing_from_mt_is_flagged_on_a_latin_source():
+    src = "Minister Hanneke Vos bezocht de stad."
+    (flag,) = flags("N006", "The minister visited the city.", src=src, src_lang="nl")
+    assert (flag.side, src[flag.start : flag.end]) == ("src", "Minister Hanneke Vos")
+
+
+def test_names_are_not_compared_with_a_chinese_source():
+    src = "飞行员马克西姆·库兹米诺夫在乌克兰。"
+    assert flags("N006", "The pilot is in Ukraine.", src=src, src_lang="zh") == []
+
+
+def test_mt_name_flag_suggests_the_reference_spelling():
+    (flag,) = flags("N005", "He met Brian Green.", ref="He met Brian Greene.")
+    assert (flag.text, flag.suggestions) == ("Brian Green", ["Brian Greene"])
+
+
+# ---------------------------------------------------------------- seed sanity
+
+
+def test_stray_period_in_the_seed_sentence_is_the_only_punctuation_flag():
+    mt = (
+        "“Then he saw his chance and hijacked his aircraft,” the Ukrainian ministry writes, "
+        "without specifying the date of the action. . It would have happened sometime last "
+        "month. “Two other crew members were killed shortly after landing,” it still sounds."
+    )
+    found = [
+        (f.code, f.text)
+        for code, r in RULES.items()
+        if code[0] in "PW"
+        for f in apply_rule(r, Segment("s", mt))
+    ]
+    assert found == [("P002", " .")]
