@@ -109,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("MTQC_TOKEN"),
         help="access token (required to bind a non-loopback address; env MTQC_TOKEN)",
     )
+
+    d = sub.add_parser(
+        "decisions", help="export or import reviewers' dismissals as a baseline file"
+    )
+    d.add_argument("action", choices=("export", "import"))
+    d.add_argument("file", nargs="?", help="baseline file to import")
+    d.add_argument("--store", default=None, metavar="URL")
+    d.add_argument("--feed", default="default")
+    d.add_argument("--who", default=os.environ.get("USER", "cli"), help="reviewer name for imports")
+    d.add_argument("-o", "--output", help="write the export here instead of stdout")
     return p
 
 
@@ -321,7 +331,37 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from mtqc.dashboard import serve
 
-    serve(args.store, host=args.host, port=args.port, token=args.token)
+    serve(
+        args.store,
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        on_ready=lambda url: print(f"mtqc dashboard: {url}  (Ctrl-C to stop)", file=sys.stderr),
+    )
+    return EXIT_OK
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    import json
+
+    from mtqc.store import open_store
+
+    store = open_store(args.store)
+    if args.action == "export":
+        data = store.export_decisions(args.feed)
+        _emit(json.dumps(data, indent=2, ensure_ascii=False), args.output)
+        return EXIT_OK
+    if not args.file:
+        raise UsageError("`mtqc decisions import` needs the baseline FILE to import")
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise UsageError(f"{args.file}: cannot read ({e.strerror or e})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UsageError(f"{args.file}: not a JSON baseline file: {e}") from None
+    n = store.import_baseline(args.feed, data, args.who)
+    print(f"imported {n} new dismissal(s) into feed {args.feed!r}", file=sys.stderr)
     return EXIT_OK
 
 

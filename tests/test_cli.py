@@ -207,3 +207,28 @@ def test_demo_sample_is_reference_mode(capsys):
     assert code == 0 and doc["mode"] == "reference"
     assert {"chrf", "bleu", "ter"} <= set(doc["corpus_metrics"])
     assert "nrefs:1" in doc["corpus_metrics"]["chrf"]["signature"]
+
+
+def test_store_run_and_decisions_round_trip(tmp_path, capsys):
+    """check --store records the run; an imported baseline dismisses in later runs."""
+    db = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    mt = write(tmp_path, "mt.txt", "We we left.\n")
+    code, out, _ = run(
+        ["check", mt, "--store", db, "--feed", "f", "-f", "json", "--fail-on", "minor"], capsys
+    )
+    assert code == 1 and json.loads(out)["summary"]["flags"] == 1
+    base = tmp_path / "b.json"
+    run(["check", mt, "--write-baseline", base, "--fail-on", "none"], capsys)
+    code, _, err = run(
+        ["decisions", "import", base, "--store", db, "--feed", "f", "--who", "ann"], capsys
+    )
+    assert code == 0 and "imported 1" in err
+    code, out, _ = run(["decisions", "export", "--store", db, "--feed", "f"], capsys)
+    assert [e["code"] for e in json.loads(out)["entries"]] == ["W001"]
+    code, out, _ = run(
+        ["check", mt, "--store", db, "--feed", "f", "-f", "json", "--fail-on", "minor"], capsys
+    )
+    assert code == 0 and json.loads(out)["summary"]["suppressed"] == 1
+    # another feed is not affected
+    code, _, _ = run(["check", mt, "--store", db, "--feed", "other", "--fail-on", "minor"], capsys)
+    assert code == 1
