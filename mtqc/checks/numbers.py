@@ -135,8 +135,9 @@ def find_numbers(text: str, lang: str = "en") -> list[Num]:
         values = set(number_values(m.group(1)))
         scale = m.group(2)
         if scale:
+            # the scaled value only: "2.4 billion" must not match "2.4 million"
             factor = _SCALES.get(scale.lower(), 1.0)
-            values.update(_norm(v * factor) for v in list(values))
+            values = {_norm(v * factor) for v in values}
         end = m.end(1)
         # "the 90s" may be "the 1990s"
         if len(m.group(1)) == 2 and text[end : end + 1] == "s":
