@@ -371,6 +371,7 @@ COMMANDS = {
     "rule": cmd_rule,
     "eval": cmd_eval,
     "serve": cmd_serve,
+    "decisions": cmd_decisions,
 }
 
 

@@ -6,8 +6,9 @@ Format, one case per line:
   for every case of the file.
 * A case is the MT text, optionally followed by TAB-separated ``key=value`` fields:
   ``ref=``, ``src=``, ``bt=``, ``src_lang=``, ``tgt_lang=``.
-* Spans the rule must flag are marked in the MT with ``⟦`` and ``⟧``; a line with no
-  marks is a clean line the rule must not flag. The marks are removed before checking,
+* Spans the rule must flag are marked in the MT with ``⟦`` and ``⟧`` (and, for rules that
+  flag the reference side, inside the ``ref=`` field); a line with no marks is a clean
+  line the rule must not flag. The marks are removed before checking,
   and the expected spans are exactly the marked ones (start and end in code points).
 """
 
@@ -29,6 +30,7 @@ class Case:
     lineno: int
     segment: Segment
     spans: list[tuple[int, int]]
+    ref_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -73,6 +75,9 @@ def load_fixture(code: str) -> Fixture:
             assert key in {"ref", "src", "bt", "src_lang", "tgt_lang"}, f"{path}:{lineno}: {key}"
             extra[key] = value
         mt, spans = strip_marks(mt_marked)
+        ref_spans: list[tuple[int, int]] = []
+        if "ref" in extra:
+            extra["ref"], ref_spans = strip_marks(extra["ref"])
         seg = Segment(
             id=f"{code}:{lineno}",
             mt=mt,
@@ -84,5 +89,5 @@ def load_fixture(code: str) -> Fixture:
             line=lineno,
             source_file=str(path),
         )
-        fx.cases.append(Case(lineno, seg, spans))
+        fx.cases.append(Case(lineno, seg, spans, ref_spans))
     return fx

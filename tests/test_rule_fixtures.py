@@ -21,8 +21,8 @@ def test_rule_has_fixture_with_flagged_and_clean_lines(code):
     path = FIXTURES / f"{code}.txt"
     assert path.exists(), f"rule {code} has no fixture {path}"
     fx = load_fixture(code)
-    assert any(c.spans for c in fx.cases), f"{path}: no flagged line"
-    assert any(not c.spans for c in fx.cases), f"{path}: no clean line"
+    assert any(c.spans or c.ref_spans for c in fx.cases), f"{path}: no flagged line"
+    assert any(not (c.spans or c.ref_spans) for c in fx.cases), f"{path}: no clean line"
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
@@ -30,16 +30,17 @@ def test_rule_flags_exactly_the_marked_spans(code):
     r = RULES[code]
     fx = load_fixture(code)
     for case in fx.cases:
-        flags = [f for f in apply_rule(r, case.segment, fx.options) if f.side == "mt"]
-        got = sorted((f.start, f.end) for f in flags)
-        assert got == sorted(case.spans), (
-            f"{FIXTURES / (code + '.txt')}:{case.lineno}: {case.segment.mt!r}\n"
-            f"  expected {case.spans} "
-            f"{[case.segment.mt[s:e] for s, e in case.spans]}\n"
-            f"  got      {got} {[case.segment.mt[s:e] for s, e in got]}"
-        )
-        for f in flags:
-            assert f.text == case.segment.mt[f.start : f.end]
+        all_flags = apply_rule(r, case.segment, fx.options)
+        for side, expected in (("mt", case.spans), ("ref", case.ref_spans)):
+            text = getattr(case.segment, side) or ""
+            got = sorted((f.start, f.end) for f in all_flags if f.side == side)
+            assert got == sorted(expected), (
+                f"{FIXTURES / (code + '.txt')}:{case.lineno}: {side} {text!r}\n"
+                f"  expected {expected} {[text[s:e] for s, e in expected]}\n"
+                f"  got      {got} {[text[s:e] for s, e in got]}"
+            )
+        for f in all_flags:
+            assert f.text == (getattr(case.segment, f.side) or "")[f.start : f.end]
             assert f.message, f"{code}: empty message"
 
 
