@@ -31,9 +31,15 @@ def run(code: str, seg: Segment, **options):
 
 @pytest.mark.parametrize("entry", CALQUES, ids=lambda e: e.id)
 def test_calque_entry_flags_its_own_example(entry):
-    text, spans = strip_marks(entry.example)
+    example, _, source = entry.example.partition(" ‖ ")
+    text, spans = strip_marks(example)
     assert len(spans) == 1, f"{entry.id}: example must mark exactly one span"
-    flags = run("T001", Segment("x", text))
+    assert bool(source) == (entry.source is not None), f"{entry.id}: source example"
+    if entry.source is not None:
+        # a source-conditioned entry is silent without a source and with an unrelated one
+        assert run("T001", Segment("x", text)) == []
+        assert run("T001", Segment("x", text, src="Iets heel anders.", src_lang="nl")) == []
+    flags = run("T001", Segment("x", text, src=source or None, src_lang="nl" if source else None))
     assert [(f.start, f.end, f.evidence["entry"]) for f in flags] == [(*spans[0], entry.id)]
     flag = flags[0]
     assert flag.severity == entry.severity
@@ -159,7 +165,7 @@ def test_omission_span_is_on_the_reference_with_exact_offsets():
 @pytest.mark.parametrize("case", load_fixture("U005").cases, ids=lambda c: f"line{c.lineno}")
 def test_omission_fixture_reference_spans(case):
     """U005.txt marks the expected spans inside its ref= field."""
-    ref, spans = strip_marks(case.segment.ref or "")
+    ref, spans = case.segment.ref or "", case.ref_spans  # marks already stripped
     flags = run("U005", Segment("x", case.segment.mt, ref=ref))
     assert [(f.start, f.end) for f in flags] == spans
     assert all(f.side == "ref" and f.text == ref[f.start : f.end] for f in flags)

@@ -37,7 +37,10 @@ non-comment line is the header naming the columns, in any order):
     tests).
 ``context`` (optional)
     ``unless:REGEX`` — skip when REGEX matches anywhere in the sentence of the match;
-    ``only:REGEX`` — flag only when it does (both case-insensitive).
+    ``only:REGEX`` — flag only when it does (both case-insensitive);
+    ``source:REGEX`` — flag only when the segment has a source text and REGEX matches
+    it: for false friends that are ordinary English words ("eventually", "actual") and
+    are wrong only when the source has the Dutch word (skipped without a source).
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ class TermEntry:
     unless: re.Pattern[str] | None
     only: re.Pattern[str] | None
     line: int
+    source: re.Pattern[str] | None = None
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
@@ -147,18 +151,22 @@ def load_term_list(path: Path | str) -> list[TermEntry]:
             regex = compile_pattern(row["pattern"])
         except (ValueError, re.error) as err:
             raise ConfigError(f"{where}: {err}") from err
-        unless = only = None
+        unless = only = source = None
         context = row.get("context", "")
         if context:
             kind, _, rx = context.partition(":")
-            if kind not in ("unless", "only") or not rx:
-                raise ConfigError(f"{where}: context must be 'unless:REGEX' or 'only:REGEX'")
+            if kind not in ("unless", "only", "source") or not rx:
+                raise ConfigError(
+                    f"{where}: context must be 'unless:REGEX', 'only:REGEX' or 'source:REGEX'"
+                )
             try:
                 compiled = re.compile(rx, re.IGNORECASE)
             except re.error as err:
                 raise ConfigError(f"{where}: context regex: {err}") from err
             if kind == "unless":
                 unless = compiled
+            elif kind == "source":
+                source = compiled
             else:
                 only = compiled
         keys = tuple(k.strip().lower() for k in row["keys"].split(",") if k.strip())
@@ -179,6 +187,7 @@ def load_term_list(path: Path | str) -> list[TermEntry]:
                 unless=unless,
                 only=only,
                 line=n,
+                source=source,
             )
         )
     return entries
@@ -260,6 +269,8 @@ def match_entries(
     found: list[tuple[int, int, TermEntry]] = []
     for e in index.candidates(text.lower()):
         if e.tgt != tgt or (src and src != e.src) or e.id in disabled:
+            continue
+        if e.source is not None and not (seg.src and e.source.search(seg.src)):
             continue
         for m in e.regex.finditer(text):
             if m.end() == m.start():
