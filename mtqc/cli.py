@@ -292,8 +292,9 @@ def cmd_rule(args: argparse.Namespace) -> int:
     print(
         f"severity: {r.severity}   category: {r.category}   needs: {', '.join(sorted(r.needs)) or 'MT only'}"
     )
-    if r.options:
-        print("options: " + ", ".join(f"{k}={v!r}" for k, v in r.options.items() if k != "terms"))
+    shown = {k: v for k, v in r.options.items() if k != "terms"}
+    if shown:
+        print("options: " + ", ".join(f"{k}={v!r}" for k, v in shown.items()))
     print()
     print(r.doc)
     return EXIT_OK

@@ -68,8 +68,8 @@ class Config:
     extend_select: list[str] = field(default_factory=list)
     severity: dict[str, Severity] = field(default_factory=dict)
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    glossary: list[dict[str, str]] = field(default_factory=list)
-    forbidden: list[dict[str, str]] = field(default_factory=list)
+    glossary: list[dict[str, Any]] = field(default_factory=list)
+    forbidden: list[dict[str, Any]] = field(default_factory=list)
     fail_on: str = "major"
     max_score: float | None = None
     src_lang: str | None = None
@@ -156,7 +156,15 @@ def _terms(
         missing = [r for r in required if not e.get(r)]
         if missing:
             raise ConfigError(f"{path}: {key} entry {i} lacks {', '.join(missing)}")
-        out.append({str(k): str(v) for k, v in e.items()})
+        for k, v in e.items():
+            ok = isinstance(v, str | bool) or (
+                isinstance(v, list) and all(isinstance(x, str) for x in v)
+            )
+            if not ok:
+                raise ConfigError(
+                    f"{path}: {key} entry {i}: {k!r} must be a string or a list of strings"
+                )
+        out.append(dict(e))
     return out
 
 

@@ -232,3 +232,27 @@ def test_store_run_and_decisions_round_trip(tmp_path, capsys):
     # another feed is not affected
     code, _, _ = run(["check", mt, "--store", db, "--feed", "other", "--fail-on", "minor"], capsys)
     assert code == 1
+
+
+def test_glossary_and_forbidden_terms_from_config(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "The spillover action was prepared.\nThe mayor met the press.\n")
+    src = write(
+        tmp_path, "src.txt", "De overloopactie werd voorbereid.\nDe burgemeester sprak de pers.\n"
+    )
+    cfg = write(
+        tmp_path,
+        "mtqc.toml",
+        'select = ["T002", "T003"]\n'
+        "[[glossary]]\n"
+        'source = "overloopactie"\ntarget = ["defection operation", "defection"]\n'
+        'wrong = ["spillover action"]\n'
+        "[[forbidden]]\n"
+        'term = "press"\nuse = "media"\nnote = "house style"\n',
+    )
+    args = ["check", mt, "--src", src, "--src-lang", "nl", "--config", cfg, "-f", "json"]
+    code, out, err = run(args, capsys)
+    assert code == 1, err
+    segs = json.loads(out)["segments"]
+    assert [(f["code"], f["text"]) for f in segs[0]["flags"]] == [("T002", "spillover action")]
+    assert "defection operation" in segs[0]["flags"][0]["suggestions"]
+    assert [(f["code"], f["text"]) for f in segs[1]["flags"]] == [("T003", "press")]
