@@ -162,8 +162,8 @@ def _settings(args: argparse.Namespace):
         opts: dict[str, Any] = {}
         if name in ("lm", "source"):
             if lm:
-                opts["model"] = lm
-            opts["accept_terms"] = args.accept_model_terms
+                opts["lm"] = lm
+            opts["accept_model_terms"] = args.accept_model_terms
         model_options[name] = opts
     return EngineSettings(
         config=cfg,
@@ -229,11 +229,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         suppress |= store.dismissed_fingerprints(args.feed)
     settings.suppress = frozenset(suppress)
     report = check_segments(segments, settings)
-    report.inputs = {
-        k: v
-        for k, v in (("mt", args.mt), ("ref", args.ref), ("src", args.src), ("bt", args.bt))
-        if v
-    }
+    for notice in report.inputs.get("notices", []):
+        print(f"mtqc: notice: {notice}", file=sys.stderr)
+    report.inputs.update(
+        {
+            k: v
+            for k, v in (("mt", args.mt), ("ref", args.ref), ("src", args.src), ("bt", args.bt))
+            if v
+        }
+    )
     report.inputs["fail_on"] = fail_on
     if store is not None:
         report.inputs["run_id"] = str(store.record_run(report, args.feed))

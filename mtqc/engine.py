@@ -214,7 +214,10 @@ def _fill_languages(segments: list[Segment], settings: EngineSettings) -> None:
                 s.src_lang = lang
 
 
-def _run_scorers(results: list[SegmentResult], settings: EngineSettings) -> list[str]:
+def _run_scorers(
+    results: list[SegmentResult], settings: EngineSettings, notices: list[str]
+) -> list[str]:
+    """Run the model scorers; return their signatures and collect licence notices."""
     from mtqc.scorers import load_scorer
 
     signatures = []
@@ -224,6 +227,7 @@ def _run_scorers(results: list[SegmentResult], settings: EngineSettings) -> list
         if not todo:
             continue
         scorer.load()
+        notices.extend(getattr(scorer, "notices", []))
         signatures.append(scorer.signature())
         for r, out in zip(todo, scorer.score([r.segment for r in todo]), strict=True):
             r.flags.extend(out.flags)
@@ -258,7 +262,8 @@ def check_segments(segments: Sequence[Segment], settings: EngineSettings | None 
             r.metrics.update(m)
         corpus = corpus_scores([s.mt for s in segs], [s.ref for s in segs], tgt)
 
-    model_sigs = _run_scorers(results, settings) if settings.models else []
+    notices: list[str] = []
+    model_sigs = _run_scorers(results, settings, notices) if settings.models else []
 
     for r in results:
         if settings.suppress:
@@ -278,6 +283,7 @@ def check_segments(segments: Sequence[Segment], settings: EngineSettings | None 
         corpus_metrics=corpus,
         rules=[ar.rule.code for ar in rules],
         created=_created(),
+        inputs={"notices": notices} if notices else {},
     )
 
 

@@ -13,7 +13,7 @@ A scorer is a class with::
 
 ``score`` receives the segments that have what the scorer needs (the engine filters) and
 returns one :class:`ScorerOutput` per segment, in order. Batching (length-sorted) and the
-text-hash cache are the scorer's business; :class:`TextCache` helps.
+text-hash cache are the scorer's business; :class:`mtqc.scorers.cache.TextCache` helps.
 """
 
 from __future__ import annotations
@@ -65,7 +65,11 @@ def load_scorer(name: str, **options: Any) -> Scorer:
         ) from None
     module_name, _, cls_name = target.partition(":")
     module = importlib.import_module(module_name)
-    return getattr(module, cls_name)(**options)
+    cls = getattr(module, cls_name)
+    try:
+        return cls(**options)
+    except TypeError as e:
+        raise UsageError(f"model scorer {name!r}: {e}") from None
 
 
 def text_key(*parts: str | None) -> str:
