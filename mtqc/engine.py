@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from mtqc import __version__
-from mtqc.checks._apply import fingerprint
+from mtqc.checks._apply import flag_from_hit
 from mtqc.checks.base import Rule, all_rules
 from mtqc.config import Config
 from mtqc.errors import UsageError
@@ -142,29 +142,10 @@ def active_rules(config: Config) -> list[ActiveRule]:
 
 
 def _flags(ar: ActiveRule, seg: Segment) -> list[Flag]:
-    r = ar.rule
-    out = []
-    for hit in r.func(seg, ar.options):
-        text = seg.mt if hit.side == "mt" else getattr(seg, hit.side) or ""
-        span = text[hit.start : hit.end]
-        out.append(
-            Flag(
-                code=r.code,
-                name=r.name,
-                segment_id=seg.id,
-                start=hit.start,
-                end=hit.end,
-                text=span,
-                severity=ar.severity_of(hit.severity),
-                category=r.category,
-                message=hit.message,
-                suggestions=list(hit.suggestions),
-                evidence=dict(hit.evidence or {}),
-                side=hit.side,
-                fingerprint=fingerprint(r.code, span),
-            )
-        )
-    return out
+    return [
+        flag_from_hit(ar.rule, seg, hit, ar.severity_of(hit.severity))
+        for hit in ar.rule.func(seg, ar.options)
+    ]
 
 
 def rules_signature(rules: Iterable[ActiveRule]) -> str:
