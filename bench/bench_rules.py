@@ -55,6 +55,16 @@ def best_rate(segs: list[Segment], repeat: int) -> float:
     return len(segs) / best
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--segments", type=int, default=5000)
@@ -63,7 +73,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     words = sum(len(s.split()) for s in news_lines()) / len(news_lines())
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores "
           f"(pinned to one), Python {platform.python_version()}")
     print(f"segments: {args.segments}, mean {words:.1f} words per line")
     target = best_rate(make_segments(args.segments, False), args.repeat)
