@@ -1,0 +1,109 @@
+"""The calibrated per-segment risk: model evidence and rule flags → one number in [0, 1].
+
+``combine(metrics, flags, mode)`` reads the segment's metrics (those the tagger scorer
+writes, ``tagger_*``, plus ``chrf`` in reference mode) and returns a sign-constrained
+logistic model's estimate that a professional reviewer would mark a major error in the
+segment. The weights (``weights/combine.json``) are fitted by ``training/fit_combine.py``
+on out-of-fold tagger outputs of the development benchmark; ``training/README.md`` has
+the procedure and the held-out figures. When the needed metrics are absent (the tagger
+did not run), it returns None and the caller falls back to the rules-only heuristic.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from mtqc.model import Flag, Severity
+
+WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "combine.json"
+
+#: Codes of flags that are model evidence already counted through the tagger's metrics.
+MODEL_CODES = ("M002", "M005")
+
+
+def feature_values(
+    metrics: Mapping[str, float], flags: Sequence[Flag], names: Sequence[str]
+) -> list[float] | None:
+    """The values of the named features, or None when one of them is unavailable.
+
+    Features are metric names, or ``log_words`` (log of the tagger's word count), or
+    ``rule_major`` / ``rule_minor`` (counts of non-model flags of that severity or worse).
+    """
+    out = []
+    for name in names:
+        if name == "log_words":
+            if "tagger_words" not in metrics:
+                return None
+            out.append(math.log1p(float(metrics["tagger_words"])))
+        elif name == "rule_major":
+            out.append(
+                float(
+                    sum(
+                        1
+                        for f in flags
+                        if f.code not in MODEL_CODES and f.severity >= Severity.MAJOR
+                    )
+                )
+            )
+        elif name == "rule_minor":
+            out.append(
+                float(
+                    sum(
+                        1
+                        for f in flags
+                        if f.code not in MODEL_CODES and f.severity == Severity.MINOR
+                    )
+                )
+            )
+        else:
+            v = metrics.get(name)
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                return None
+            out.append(float(v))
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_weights(path: str | None = None) -> dict:
+    """The shipped calibration: ``{"reference": {...}, "target-only": {...}}``."""
+    with open(path or WEIGHTS_FILE, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def calibration_for(metrics: Mapping[str, float], mode: str) -> str:
+    """Which calibration applies: the reference one when the tagger read a reference."""
+    if metrics.get("tagger_ref", 0.0) >= 0.5 and "chrf" in metrics:
+        return "reference"
+    return "target-only"
+
+
+def risk_from(values: Sequence[float], model: Mapping) -> float:
+    """Logistic of the standardised linear score (the model's mean/scale/coef/intercept)."""
+    z = float(model["intercept"])
+    for x, mu, sd, w in zip(values, model["mean"], model["scale"], model["coef"], strict=True):
+        z += w * (x - mu) / sd
+    z = max(-30.0, min(30.0, z))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def combine(metrics: Mapping[str, float], flags: Sequence[Flag], mode: str) -> float | None:
+    """The calibrated risk in [0, 1], or None if the tagger's metrics are absent."""
+    if "tagger_words" not in metrics:
+        return None
+    try:
+        weights = load_weights()
+    except (OSError, ValueError):
+        return None
+    model = weights.get(calibration_for(metrics, mode))
+    if model is None:
+        return None
+    values = feature_values(metrics, flags, model["features"])
+    if values is None:
+        return None
+    return risk_from(values, model)

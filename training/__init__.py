@@ -1,0 +1,1 @@
+"""Scripts that reproduce the shipped tagger weights and the measured figures."""
