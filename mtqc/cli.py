@@ -159,7 +159,7 @@ def _settings(args: argparse.Namespace):
     lm = args.lm or cfg.lm
     model_options: dict[str, dict[str, Any]] = {}
     for name in models:
-        opts: dict[str, Any] = {}
+        opts: dict[str, Any] = dict(cfg.model_options.get(name, {}))
         if name in ("lm", "source"):
             if lm:
                 opts["lm"] = lm

@@ -11,6 +11,9 @@ Example (mtqc.toml)::
     tgt-lang = "en"
     models = ["tagger"]
 
+    [model-options.tagger]                  # scorer options, e.g. fewer, surer flags
+    threshold = 0.5
+
     [severity]                              # per-rule severity
     P001 = "minor"
 
@@ -56,6 +59,7 @@ KNOWN_KEYS = {
     "src-lang": str,
     "tgt-lang": str,
     "models": list,
+    "model-options": dict,
     "lm": str,
 }
 FAIL_ON = ("minor", "major", "critical", "none")
@@ -75,6 +79,7 @@ class Config:
     src_lang: str | None = None
     tgt_lang: str | None = None
     models: list[str] = field(default_factory=list)
+    model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     lm: str | None = None
     path: str = ""
 
@@ -142,6 +147,10 @@ def parse_config(data: dict[str, Any], path: str) -> Config:
     cfg.src_lang = data.get("src-lang")
     cfg.tgt_lang = data.get("tgt-lang")
     cfg.models = list(data.get("models", []))
+    for name, opts in data.get("model-options", {}).items():
+        if not isinstance(opts, dict):
+            raise ConfigError(f"{path}: model-options.{name} must be a table")
+        cfg.model_options[name] = dict(opts)
     cfg.lm = data.get("lm")
     return cfg
 
