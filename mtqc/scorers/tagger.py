@@ -254,7 +254,11 @@ class SpanTagger:
 
     Options: ``model`` (encoder path or hub id; default the packaged MiniLM — the shipped
     weights only fit it), ``threshold`` / ``major_threshold`` (override the calibrated word
-    probability thresholds), ``batch_size``, ``cache`` (False: no result cache).
+    probability thresholds), ``major_min_p`` (a span is reported as major only when it
+    overlaps a decoded major span *and* its highest word probability reaches this; default
+    0.6, so that a reviewer's gate on ``major`` is not tripped by low-confidence spans —
+    0 restores the calibrated decoding measured in ``training/README.md``),
+    ``batch_size``, ``cache`` (False: no result cache).
     """
 
     code = "M002"
@@ -266,6 +270,7 @@ class SpanTagger:
         model: str | None = None,
         threshold: float | None = None,
         major_threshold: float | None = None,
+        major_min_p: float = 0.6,
         batch_size: int = 32,
         cache: bool = True,
         **_: Any,
@@ -273,6 +278,7 @@ class SpanTagger:
         self.model = model
         self.threshold = threshold
         self.major_threshold = major_threshold
+        self.major_min_p = float(major_min_p)
         self.batch_size = int(batch_size)
         self.use_cache = bool(cache)
         self._nets: dict[str, Any] = {}
@@ -318,7 +324,8 @@ class SpanTagger:
             digest.update(p.read_bytes() if p.is_file() else b"")
         thr = f"|t{self.threshold}" if self.threshold is not None else ""
         mthr = f"|m{self.major_threshold}" if self.major_threshold is not None else ""
-        return f"tagger:{name}+{digest.hexdigest()[:8]}{thr}{mthr}|fp32"
+        mmin = f"|p{self.major_min_p}" if self.major_min_p != 0.6 else ""
+        return f"tagger:{name}+{digest.hexdigest()[:8]}{thr}{mthr}{mmin}|fp32"
 
     # -- scoring ---------------------------------------------------------------------
     def score(self, segments: list[Segment]):  # -> list[ScorerOutput]
@@ -354,7 +361,7 @@ class SpanTagger:
             start=start,
             end=end,
             text=text,
-            severity=Severity.MAJOR if major else Severity.MINOR,
+            severity=Severity.MAJOR if major and p >= self.major_min_p else Severity.MINOR,
             category="accuracy/mistranslation",
             message=f"Likely mistranslated or awkward (model confidence {p:.2f})",
             suggestions=[sugg] if sugg else [],
