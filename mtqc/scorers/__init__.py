@@ -23,8 +23,9 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mtqc.checks._apply import fingerprint
 from mtqc.errors import UsageError
-from mtqc.model import Flag, Segment
+from mtqc.model import Flag, Segment, Severity
 
 #: name → "module:Class". Names are what users pass to ``--models``.
 SCORERS: dict[str, str] = {
@@ -79,3 +80,38 @@ def text_key(*parts: str | None) -> str:
         h.update(b"\x00" if p is None else p.encode("utf-8"))
         h.update(b"\x1f")
     return h.hexdigest()
+
+
+def make_flag(
+    code: str,
+    name: str,
+    seg: Segment,
+    start: int,
+    end: int,
+    *,
+    severity: Severity,
+    category: str,
+    message: str,
+    suggestions: list[str] | None = None,
+    evidence: dict[str, Any] | None = None,
+    score: float | None = None,
+    side: str = "mt",
+) -> Flag:
+    """A scorer's flag on ``seg``: the span's text and fingerprint filled in from the side."""
+    text = (seg.mt if side == "mt" else getattr(seg, side) or "")[start:end]
+    return Flag(
+        code=code,
+        name=name,
+        segment_id=seg.id,
+        start=start,
+        end=end,
+        text=text,
+        severity=severity,
+        category=category,
+        message=message,
+        suggestions=list(suggestions or []),
+        score=score,
+        evidence=dict(evidence or {}),
+        side=side,
+        fingerprint=fingerprint(code, text),
+    )

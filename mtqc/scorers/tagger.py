@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mtqc.checks._apply import fingerprint
 from mtqc.errors import ModelError
-from mtqc.model import Flag, Segment, Severity
+from mtqc.model import Segment, Severity
+from mtqc.scorers import make_flag
 
 #: Encoder hidden-state index used to find the reference phrase a flagged span stands for.
 ALIGN_LAYER = 3
@@ -353,21 +353,18 @@ class SpanTagger:
         return outs
 
     def _flag(self, seg: Segment, start: int, end: int, p: float, major: bool, sugg: str):
-        text = seg.mt[start:end]
-        return Flag(
-            code=self.code,
-            name=self.name,
-            segment_id=seg.id,
-            start=start,
-            end=end,
-            text=text,
+        return make_flag(
+            self.code,
+            self.name,
+            seg,
+            start,
+            end,
             severity=Severity.MAJOR if major and p >= self.major_min_p else Severity.MINOR,
             category="accuracy/mistranslation",
             message=f"Likely mistranslated or awkward (model confidence {p:.2f})",
             suggestions=[sugg] if sugg else [],
             score=round(p, 3),
             evidence={"p": round(p, 3), "aligned_ref": sugg},
-            fingerprint=fingerprint(self.code, text),
         )
 
     def _run(self, mode: str, segs: list[Segment]) -> list[dict]:
