@@ -73,8 +73,10 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     words = sum(len(s.split()) for s in news_lines()) / len(news_lines())
-    print(f"machine: {cpu_model()}, {os.cpu_count()} cores "
-          f"(pinned to one), Python {platform.python_version()}")
+    print(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores "
+        f"(pinned to one), Python {platform.python_version()}"
+    )
     print(f"segments: {args.segments}, mean {words:.1f} words per line")
     target = best_rate(make_segments(args.segments, False), args.repeat)
     print(f"target-only rules:           {target:8.0f} segments/s")
