@@ -110,16 +110,37 @@ def _metrics(**over):
     return m
 
 
+def _lm(**over):
+    m = {
+        "lm_sum_bits": 120.0,
+        "lm_mean_bits": 4.5,
+        "lm_max_bits": 16.0,
+        "lm_max_excess": 9.0,
+        "lm_tokens": 27.0,
+        "lm_flagged_words": 0.0,
+    }
+    m.update(over)
+    return m
+
+
 def test_combine_is_none_without_tagger_metrics():
     assert combine({"chrf": 40.0}, [], "reference") is None
+    assert combine({"chrf": 40.0, **_lm()}, [], "reference") is None
     m = _metrics()
     del m["tagger_sum_p"]
     assert combine(m, [], "reference") is None
+    assert combine({**m, **_lm()}, [], "reference") is None
 
 
+@pytest.mark.parametrize("lm", [False, True])
 @pytest.mark.parametrize("ref", [1.0, 0.0])
-def test_combine_is_a_probability_and_monotone_in_the_evidence(ref):
-    base = _metrics(tagger_ref=ref)
+def test_combine_is_a_probability_and_monotone_in_the_evidence(ref, lm):
+    extra = _lm() if lm else {}
+    # with the LM, worst/best also differ in surprisal (the target-only+lm calibration
+    # gives the tagger's metrics no weight once the LM's are there)
+    hi_lm = _lm(lm_sum_bits=400.0, lm_mean_bits=9.0, lm_max_excess=25.0) if lm else {}
+    lo_lm = _lm(lm_sum_bits=60.0, lm_mean_bits=2.0, lm_max_excess=2.0) if lm else {}
+    base = _metrics(tagger_ref=ref, **extra)
     r0 = combine(base, [], "reference")
     assert 0.0 < r0 < 1.0
     for name, hi in [
@@ -138,6 +159,7 @@ def test_combine_is_a_probability_and_monotone_in_the_evidence(ref):
         tagger_max_pmajor=1.0,
         tagger_error_fraction=1.0,
         chrf=5.0,
+        **hi_lm,
     )
     best = _metrics(
         tagger_ref=ref,
@@ -147,8 +169,66 @@ def test_combine_is_a_probability_and_monotone_in_the_evidence(ref):
         tagger_max_pmajor=0.0,
         tagger_error_fraction=0.0,
         chrf=95.0,
+        **lo_lm,
     )
     assert combine(worst, [], "reference") > combine(best, [], "reference")
+
+
+@pytest.mark.parametrize("ref", [1.0, 0.0])
+def test_more_lm_surprisal_never_lowers_the_risk(ref):
+    base = _metrics(tagger_ref=ref, **_lm())
+    r0 = combine(base, [], "reference")
+    for name, hi in [("lm_sum_bits", 400.0), ("lm_mean_bits", 9.0), ("lm_max_excess", 25.0)]:
+        assert combine({**base, name: hi}, [], "reference") >= r0, name
+    # the shipped LM-aware calibration does read the surprisal: a much more surprising
+    # translation of the same length is riskier
+    surprising = _lm(lm_sum_bits=400.0, lm_mean_bits=9.0, lm_max_excess=25.0)
+    assert combine(_metrics(tagger_ref=ref, **surprising), [], "reference") > r0
+
+
+def test_lm_calibration_is_picked_when_lm_metrics_are_present(monkeypatch):
+    def flat(intercept):
+        return {
+            "features": ["log_words"],
+            "mean": [0.0],
+            "scale": [1.0],
+            "coef": [0.0],
+            "intercept": intercept,
+        }
+
+    weights = {
+        "reference": flat(-2.0),
+        "target-only": flat(-1.0),
+        "reference+lm": flat(1.0),
+        "target-only+lm": flat(2.0),
+    }
+    monkeypatch.setattr(combine_mod, "load_weights", lambda: weights)
+    sig = {k: 1.0 / (1.0 + np.exp(-v["intercept"])) for k, v in weights.items()}
+    m = _metrics()
+    tgt = {k: v for k, v in m.items() if k != "chrf"}
+    assert combine_mod.calibration_for({**m, **_lm()}, "reference") == "reference+lm"
+    assert combine_mod.calibration_for({**tgt, **_lm()}, "reference") == "target-only+lm"
+    assert combine(m, [], "reference") == pytest.approx(sig["reference"])
+    assert combine(tgt, [], "reference") == pytest.approx(sig["target-only"])
+    assert combine({**m, **_lm()}, [], "reference") == pytest.approx(sig["reference+lm"])
+    assert combine({**tgt, **_lm()}, [], "reference") == pytest.approx(sig["target-only+lm"])
+    # no LM-aware calibration shipped: the tagger-only one
+    del weights["reference+lm"]
+    assert combine({**m, **_lm()}, [], "reference") == pytest.approx(sig["reference"])
+
+
+def test_lm_calibration_missing_a_metric_falls_back_to_the_tagger_only_one():
+    m = _metrics()
+    partial = {**m, **_lm()}
+    del partial["lm_mean_bits"]
+    assert combine_mod.calibration_for(partial, "reference") == "reference+lm"
+    assert combine(partial, [], "reference") == combine(m, [], "reference")
+
+
+def test_log_features_read_the_metric():
+    vals = combine_mod.feature_values({"lm_sum_bits": np.e - 1.0}, [], ["log_lm_sum_bits"])
+    assert vals == [pytest.approx(1.0)]
+    assert combine_mod.feature_values({}, [], ["log_lm_sum_bits"]) is None
 
 
 def test_combine_lower_chrf_never_lowers_the_risk_and_needs_chrf_for_reference():
@@ -173,14 +253,22 @@ def test_rule_flag_counts_are_features_only_when_asked():
 
 def test_shipped_calibration_has_both_modes_and_thresholds():
     w = json.loads(combine_mod.WEIGHTS_FILE.read_text())
-    for mode in ("reference", "target-only"):
+    for mode in ("reference", "target-only", "reference+lm", "target-only+lm"):
         model = w[mode]
         n = len(model["features"])
         assert len(model["mean"]) == len(model["scale"]) == len(model["coef"]) == n
         assert 0.0 < model["span_threshold"] < 1.0
         assert 0.0 < model["major_threshold"] < 1.0
-    assert "chrf" in w["reference"]["features"]
-    assert "chrf" not in w["target-only"]["features"]
+        for name, coef in zip(model["features"], model["coef"], strict=True):
+            if name.startswith(("tagger_", "lm_", "log_lm_sum")):
+                assert coef >= 0.0, (mode, name)  # error evidence only raises the risk
+        has_lm = mode.endswith("+lm")
+        assert any(f.startswith("lm_") for f in model["features"]) == has_lm
+    for mode in ("reference", "reference+lm"):
+        assert "chrf" in w[mode]["features"]
+        assert w[mode]["coef"][w[mode]["features"].index("chrf")] <= 0.0
+    for mode in ("target-only", "target-only+lm"):
+        assert "chrf" not in w[mode]["features"]
 
 
 def test_shipped_tagger_weights_load_with_expected_shapes():

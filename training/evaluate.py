@@ -1,10 +1,12 @@
 """Held-out figures from out-of-fold tagger predictions, and the combine calibration.
 
-For each document d: the span thresholds and the risk calibration are chosen on the
+For each document d: the span thresholds and the risk calibrations are chosen on the
 out-of-fold predictions of the *other* documents, then applied to d (whose predictions
-come from a tagger not trained on d). Prints the results table.
+come from a tagger not trained on d). Prints the results table: one row for the
+tagger-only calibration and, when ``training.lm_features`` has cached the LM metrics, one
+for the ``+lm`` calibration (tagger + LM surprisal).
 
-    python -m training.evaluate --mode ref [--write-combine]
+    python -m training.evaluate --mode ref [--objective ridge] [--write-combine]
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import json
 
 import numpy as np
 
-from mtqc.scorers.combine import WEIGHTS_FILE, feature_values
+from mtqc.scorers.combine import WEIGHTS_FILE, feature_values, risk_from
 from mtqc.scorers.tagger import decode_spans, segment_metrics, word_scores, word_spans
 from training.data import CACHE, docs, load_items
-from training.fit_combine import FEATURES, fit_logistic
+from training.fit_combine import FEATURES, OBJECTIVE, fit
+from training.lm_features import load_lm_features
 from training.metrics import (
     char_prf,
     kendall_tau_b,
@@ -67,7 +70,8 @@ def best_threshold(items, wp, segv, col, major, any_spans=None):
     return max(grid, key=f1)
 
 
-def features(items, wp, seg, thr, beta, mode, chrf):
+def features(items, wp, seg, thr, beta, mode, chrf, lm=None):
+    """Per item, the metrics runtime would give ``combine`` (tagger, chrF, LM)."""
     rows = []
     for i, (it, p) in enumerate(zip(items, wp, strict=True)):
         ws = word_spans(it.mt)
@@ -75,8 +79,36 @@ def features(items, wp, seg, thr, beta, mode, chrf):
         m = segment_metrics(it.mt, ws, p[:, 0], p[:, 1], sp, seg[i], mode == "ref")
         if mode == "ref":
             m["chrf"] = float(chrf[i])
+        if lm is not None:
+            m.update({k: float(v[i]) for k, v in lm.items()})
         rows.append(m)
     return rows
+
+
+def lm_metrics(items):
+    """The cached LM metrics (``training.lm_features``), or None when not computed."""
+    try:
+        return load_lm_features([it.id for it in items])
+    except (OSError, KeyError) as exc:
+        print(f"no LM features ({exc}); run `python -m training.lm_features` for +lm rows")
+        return None
+
+
+def risk_row(items, risk, flagged, cal, objective):
+    """Kendall all / within and flagged-segment precision for one risk column."""
+    mqm = [it.mqm for it in items]
+    hm = [it.has_major for it in items]
+    prr = precision_at_recall(hm, risk, 0.5)
+    sp, sr = segment_pr(hm, flagged)
+    return {
+        "calibration": cal,
+        "objective": objective,
+        "kendall_all": round(kendall_tau_b(risk, mqm), 3),
+        "kendall_within": round(kendall_within(items, risk), 3),
+        "seg_precision_at_recall_0.5": round(prr[0], 3),
+        "seg_recall_there": round(prr[1], 3),
+        "seg_p_r_at_train_threshold": [round(sp, 3), round(sr, 3)],
+    }
 
 
 def main() -> None:
@@ -84,9 +116,15 @@ def main() -> None:
     ap.add_argument("--mode", choices=["ref", "tgt"], default="ref")
     ap.add_argument("--oof", default=None, help="OOF file (default CACHE/oof_ft_<mode>.npz)")
     ap.add_argument(
+        "--objective",
+        choices=["logistic", "ridge"],
+        default=None,
+        help="fit every calibration with this objective (default: fit_combine.OBJECTIVE)",
+    )
+    ap.add_argument(
         "--write-combine",
         action="store_true",
-        help="fit the calibration on all documents' OOF outputs and save it",
+        help="fit the calibrations on all documents' OOF outputs and save them",
     )
     args = ap.parse_args()
     items = load_items()
@@ -97,10 +135,15 @@ def main() -> None:
 
     chrf_m = CHRF()
     chrf = np.array([chrf_m.sentence_score(it.mt, [it.ref]).score for it in items])
-    cal = "reference" if args.mode == "ref" else "target-only"
-    names = FEATURES[cal]
-    sp_any, sp_maj, risk = [None] * len(items), [None] * len(items), np.zeros(len(items))
-    flagged = np.zeros(len(items), bool)
+    lm = lm_metrics(items)
+    base = "reference" if args.mode == "ref" else "target-only"
+    cals = [base] + ([base + "+lm"] if lm is not None else [])
+    objective = {c: args.objective or OBJECTIVE[c] for c in cals}
+    y = np.array([it.has_major for it in items], float)
+    mqm = np.array([it.mqm for it in items], float)
+    sp_any, sp_maj = [None] * len(items), [None] * len(items)
+    risk = {c: np.zeros(len(items)) for c in cals}
+    flagged = {c: np.zeros(len(items), bool) for c in cals}
     thr_log = {}
     for d in docs(items):
         tr = [i for i, it in enumerate(items) if it.doc != d]
@@ -116,57 +159,52 @@ def main() -> None:
         for k, (a, m) in enumerate(zip(sa, major_spans(sa, sm), strict=True)):
             sp_any[te[k]] = [(s, e) for s, e, _ in a]
             sp_maj[te[k]] = m
-        feats = features(items, wp, seg, ta, ba, args.mode, chrf)
-        X = np.array([feature_values(feats[i], [], names) for i in range(len(items))])
-        y = np.array([it.has_major for it in items], float)
-        model = fit_logistic(X[tr], y[tr], names)
-        from mtqc.scorers.combine import risk_from
-
-        for i in te:
-            risk[i] = risk_from(X[i], model)
-        # operating point for flagged segments chosen on the training documents
-        r_tr = np.array([risk_from(X[i], model) for i in tr])
-        _, _, t_seg = precision_at_recall(y[tr].astype(bool), r_tr, 0.5)
-        flagged[te] = risk[te] >= t_seg
-    mqm = [it.mqm for it in items]
-    hm = [it.has_major for it in items]
+        feats = features(items, wp, seg, ta, ba, args.mode, chrf, lm)
+        for c in cals:
+            names = FEATURES[c]
+            X = np.array([feature_values(f, [], names) for f in feats])
+            model = fit(X[tr], y[tr], mqm[tr], names, objective[c])
+            r = np.array([risk_from(x, model) for x in X])
+            risk[c][te] = r[te]
+            # operating point for flagged segments chosen on the training documents
+            _, _, t_seg = precision_at_recall(y[tr].astype(bool), r[tr], 0.5)
+            flagged[c][te] = r[te] >= t_seg
     pa = char_prf(items, sp_any)
     pm = char_prf(items, sp_maj, major=True)
-    prr = precision_at_recall(hm, risk, 0.5)
-    sp, sr = segment_pr(hm, flagged)
     res = {
-        "mode": cal,
+        "mode": base,
         "char_f1": round(pa[2], 3),
         "char_p": round(pa[0], 3),
         "char_r": round(pa[1], 3),
         "char_f1_major": round(pm[2], 3),
-        "kendall_all": round(kendall_tau_b(risk, mqm), 3),
-        "kendall_within": round(kendall_within(items, risk), 3),
-        "seg_precision_at_recall_0.5": round(prr[0], 3),
-        "seg_p_r_at_train_threshold": [round(sp, 3), round(sr, 3)],
+        "risk": [risk_row(items, risk[c], flagged[c], c, objective[c]) for c in cals],
         "thresholds": thr_log,
     }
-    # the held-out predictions in mtqc's JSONL shape, for `mtqc eval --pred`
-    with open(CACHE / f"heldout_{args.mode}.jsonl", "w", encoding="utf-8") as f:
-        for it, a, mj, r in zip(items, sp_any, sp_maj, risk, strict=True):
-            flags = [
-                {"start": s, "end": e, "severity": "major" if (s, e) in mj else "minor"}
-                for s, e in a
-            ]
-            f.write(json.dumps({"id": it.id, "score": float(r), "flags": flags}) + "\n")
+    # the held-out predictions in mtqc's JSONL shape, for `mtqc eval --pred`; the risk is
+    # the tagger-only calibration's (heldout_<mode>_lm.jsonl: the +lm one)
+    for c in cals:
+        suffix = "_lm" if c.endswith("+lm") else ""
+        with open(CACHE / f"heldout_{args.mode}{suffix}.jsonl", "w", encoding="utf-8") as f:
+            for it, a, mj, r in zip(items, sp_any, sp_maj, risk[c], strict=True):
+                flags = [
+                    {"start": s, "end": e, "severity": "major" if (s, e) in mj else "minor"}
+                    for s, e in a
+                ]
+                f.write(json.dumps({"id": it.id, "score": float(r), "flags": flags}) + "\n")
     print(json.dumps(res, indent=1))
     (CACHE / f"results_{args.mode}.json").write_text(json.dumps(res, indent=1))
     if args.write_combine:
         # thresholds for the shipped model: chosen on all documents' OOF outputs
         ta, ba = best_threshold(items, wp, seg, 0, False)
         tm, bm = best_threshold(items, wp, seg, 1, True, spans_at(items, wp, seg, ta, 0, ba))
-        feats = features(items, wp, seg, ta, ba, args.mode, chrf)
-        X = np.array([feature_values(f, [], names) for f in feats])
-        y = np.array(hm, float)
-        model = fit_logistic(X, y, names)
-        model.update(span_threshold=ta, span_beta=ba, major_threshold=tm, major_beta=bm)
+        feats = features(items, wp, seg, ta, ba, args.mode, chrf, lm)
         allw = json.loads(WEIGHTS_FILE.read_text()) if WEIGHTS_FILE.exists() else {}
-        allw[cal] = model
+        for c in cals:
+            names = FEATURES[c]
+            X = np.array([feature_values(f, [], names) for f in feats])
+            model = fit(X, y, mqm, names, objective[c])
+            model.update(span_threshold=ta, span_beta=ba, major_threshold=tm, major_beta=bm)
+            allw[c] = model
         WEIGHTS_FILE.write_text(json.dumps(allw, indent=1) + "\n")
         print("wrote", WEIGHTS_FILE)
 

@@ -1,12 +1,16 @@
 """The calibrated per-segment risk: model evidence and rule flags → one number in [0, 1].
 
 ``combine(metrics, flags, mode)`` reads the segment's metrics (those the tagger scorer
-writes, ``tagger_*``, plus ``chrf`` in reference mode) and returns a sign-constrained
-logistic model's estimate that a professional reviewer would mark a major error in the
-segment. The weights (``weights/combine.json``) are fitted by ``training/fit_combine.py``
-on out-of-fold tagger outputs of the development benchmark; ``training/README.md`` has
-the procedure and the held-out figures. When the needed metrics are absent (the tagger
-did not run), it returns None and the caller falls back to the rules-only heuristic.
+writes, ``tagger_*``, plus ``chrf`` in reference mode, plus the LM scorer's ``lm_*`` when
+it ran) and returns a sign-constrained logistic model's estimate that a professional
+reviewer would mark a major error in the segment. There are four calibrations:
+``reference`` / ``target-only`` (tagger only), and ``reference+lm`` / ``target-only+lm``
+that also read the LM surprisal metrics and are used when those are present (``--models
+tagger,lm``). The weights (``weights/combine.json``) are fitted by
+``training/fit_combine.py`` on out-of-fold tagger outputs of the development benchmark;
+``training/README.md`` has the procedure and the held-out figures. When the needed
+metrics are absent (the tagger did not run), it returns None and the caller falls back
+to the rules-only heuristic.
 
 Standard library only.
 """
@@ -23,8 +27,14 @@ from mtqc.model import Flag, Severity
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "combine.json"
 
-#: Codes of flags that are model evidence already counted through the tagger's metrics.
-MODEL_CODES = ("M002", "M005")
+#: Codes of flags that are model evidence already counted through the model metrics.
+MODEL_CODES = ("M001", "M002", "M005")
+
+#: Suffix of the calibrations that also read the LM scorer's metrics.
+LM_SUFFIX = "+lm"
+
+#: The LM metric whose presence selects an LM-aware calibration.
+LM_MARKER = "lm_sum_bits"
 
 
 def feature_values(
@@ -33,7 +43,8 @@ def feature_values(
     """The values of the named features, or None when one of them is unavailable.
 
     Features are metric names, or ``log_words`` (log of the tagger's word count), or
-    ``rule_major`` / ``rule_minor`` (counts of non-model flags of that severity or worse).
+    ``log_<metric>`` (``log(1 + metric)``, e.g. ``log_lm_sum_bits``), or ``rule_major`` /
+    ``rule_minor`` (counts of non-model flags of that severity or worse).
     """
     out = []
     for name in names:
@@ -41,6 +52,11 @@ def feature_values(
             if "tagger_words" not in metrics:
                 return None
             out.append(math.log1p(float(metrics["tagger_words"])))
+        elif name.startswith("log_") and name[4:] in metrics:
+            v = float(metrics[name[4:]])
+            if math.isnan(v):
+                return None
+            out.append(math.log1p(max(v, 0.0)))
         elif name == "rule_major":
             out.append(
                 float(
@@ -77,10 +93,13 @@ def load_weights(path: str | None = None) -> dict:
 
 
 def calibration_for(metrics: Mapping[str, float], mode: str) -> str:
-    """Which calibration applies: the reference one when the tagger read a reference."""
+    """Which calibration applies: the reference one when the tagger read a reference,
+    with the ``+lm`` suffix when the LM scorer's metrics are present too."""
     if metrics.get("tagger_ref", 0.0) >= 0.5 and "chrf" in metrics:
-        return "reference"
-    return "target-only"
+        base = "reference"
+    else:
+        base = "target-only"
+    return base + LM_SUFFIX if LM_MARKER in metrics else base
 
 
 def risk_from(values: Sequence[float], model: Mapping) -> float:
@@ -100,10 +119,14 @@ def combine(metrics: Mapping[str, float], flags: Sequence[Flag], mode: str) -> f
         weights = load_weights()
     except (OSError, ValueError):
         return None
-    model = weights.get(calibration_for(metrics, mode))
-    if model is None:
-        return None
-    values = feature_values(metrics, flags, model["features"])
-    if values is None:
-        return None
-    return risk_from(values, model)
+    name = calibration_for(metrics, mode)
+    # an LM-aware calibration that is not shipped or lacks a metric: the tagger-only one
+    names = [name, name.removesuffix(LM_SUFFIX)] if name.endswith(LM_SUFFIX) else [name]
+    for cal in names:
+        model = weights.get(cal)
+        if model is None:
+            continue
+        values = feature_values(metrics, flags, model["features"])
+        if values is not None:
+            return risk_from(values, model)
+    return None

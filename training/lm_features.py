@@ -1,0 +1,96 @@
+"""Per-item LM metrics (M001, SmolLM2 surprisal) for every MT item of the benchmark.
+
+The metrics are computed by the runtime scorer itself (:class:`LMFluencyScorer`), so the
+calibration in ``training.evaluate`` is fitted on exactly what ``--models tagger,lm``
+produces. Only the MT is scored: the reference is the same for every system of a source
+segment, so its fluency cannot rank translations of one sentence.
+
+Output: ``$MTQC_TRAIN_CACHE/lm_features.npz`` with ``ids`` (item ids, file order),
+``names`` (metric names) and ``X`` (items × metrics). Work is saved in chunks, so an
+interrupted run resumes where it stopped.
+
+    MTQC_THREADS=2 HF_HUB_OFFLINE=1 .venv/bin/python -m training.lm_features
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from training.data import CACHE, load_items
+
+#: The LM scorer's segment metrics, in the order stored.
+LM_METRICS = (
+    "lm_sum_bits",
+    "lm_mean_bits",
+    "lm_max_bits",
+    "lm_max_excess",
+    "lm_tokens",
+    "lm_flagged_words",
+)
+
+OUT = CACHE / "lm_features.npz"
+
+
+def load_lm_features(ids: list[str]) -> dict[str, np.ndarray]:
+    """The cached LM metrics for the given item ids: ``{metric: array}``.
+
+    Raises FileNotFoundError / KeyError when the cache is missing or incomplete.
+    """
+    data = np.load(OUT, allow_pickle=False)
+    index = {str(k): i for i, k in enumerate(data["ids"])}
+    rows = np.array([index[i] for i in ids])
+    names = [str(n) for n in data["names"]]
+    return {n: data["X"][rows, j] for j, n in enumerate(names)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Score every MT item with the LM scorer and cache its metrics."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--chunk", type=int, default=256, help="items between saves")
+    args = ap.parse_args(argv)
+
+    from mtqc.model import Segment
+    from mtqc.scorers.lm import LMFluencyScorer
+
+    items = load_items()
+    done: dict[str, list[float]] = {}
+    if OUT.exists():
+        data = np.load(OUT, allow_pickle=False)
+        done = {
+            str(k): list(map(float, row)) for k, row in zip(data["ids"], data["X"], strict=True)
+        }
+    todo = [it for it in items if it.id not in done]
+    print(f"{len(items)} items, {len(done)} cached, {len(todo)} to score", flush=True)
+    scorer = LMFluencyScorer(batch_size=args.batch_size, cache=False)
+    scorer.load()
+    t0 = time.time()
+    for c in range(0, len(todo), args.chunk):
+        chunk = todo[c : c + args.chunk]
+        segs = [Segment(id=it.id, mt=it.mt, tgt_lang="en") for it in chunk]
+        for it, out in zip(chunk, scorer.score(segs), strict=True):
+            done[it.id] = [float(out.metrics.get(m, np.nan)) for m in LM_METRICS]
+        _save(items, done)
+        n = c + len(chunk)
+        print(f"{n}/{len(todo)} scored, {time.time() - t0:.0f} s", flush=True)
+    print(f"wrote {OUT}")
+
+
+def _save(items: list, done: dict[str, list[float]]) -> None:
+    ids = [it.id for it in items if it.id in done]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = OUT.with_suffix(".tmp.npz")
+    np.savez(
+        tmp,
+        ids=np.array(ids),
+        names=np.array(LM_METRICS),
+        X=np.array([done[i] for i in ids], dtype=np.float64).reshape(len(ids), len(LM_METRICS)),
+    )
+    tmp.replace(OUT)
+
+
+if __name__ == "__main__":
+    main()
