@@ -25,7 +25,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-BENCH = Path("/work/shared/benchmarks/mqm-ted21.zh-en.jsonl")
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(
+    os.environ.get(
+        "MTQC_BENCHMARK", ROOT.parent / "shared" / "benchmarks" / "mqm-ted21.zh-en.jsonl"
+    )
+)
 
 
 def load_items(path: Path, n: int, min_words: int = 0) -> list[dict]:

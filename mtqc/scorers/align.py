@@ -146,6 +146,9 @@ def load_encoder(model: str | None = None):  # -> (tokenizer, model)
             f"the model scorers need the models extra ({e.name} is missing): "
             "pip install 'mtqc[models]'"
         ) from None
+    import transformers
+
+    transformers.logging.disable_progress_bar()  # library code stays quiet on stderr
     path = encoder_path(model)
     try:
         tok = AutoTokenizer.from_pretrained(path)
