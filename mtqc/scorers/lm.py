@@ -156,7 +156,65 @@ def flag_words(words: Sequence[WordScore], threshold: float, grow: float) -> lis
     return flagged
 
 
-class LMFluencyScorer:
+class CausalLMScorerBase:
+    """What the causal-LM scorers share: options, lazy loading, the result cache.
+
+    ``lm`` is a Hugging Face id, a local folder or GGUF file, or None for the scorer's
+    default; ``accept_model_terms`` opts in to a model whose licence is not OSI (its
+    terms are then in :attr:`notices`, which the caller shows the user).
+    """
+
+    def __init__(
+        self,
+        lm: str | None,
+        *,
+        accept_model_terms: bool,
+        allow_gemma: bool,
+        dtype: str | None,
+        batch_size: int,
+        cache: bool,
+        cache_path: str | None,
+        label: str,
+    ) -> None:
+        if batch_size < 1:
+            raise UsageError(f"{label} scorer: batch_size must be at least 1")
+        self.lm = lm
+        self.allow_gemma = bool(accept_model_terms or allow_gemma)
+        self.dtype = dtype
+        self.batch_size = batch_size
+        self.use_cache = cache
+        self.cache_path = cache_path
+        #: licence notices the caller must show the user (non-empty for Gemma)
+        self.notices: list[str] = []
+        self.model_calls = 0  # forward passes made (for progress and tests)
+        self._model: Any = None
+        self._tok: Any = None
+        self._resolved: Any = None
+        self._cache: Any = None
+
+    def _load_model(self, name: str | None, cache_tag: str, *, check=None) -> None:
+        """Resolve ``name``, load it (heavy imports here) and open the result cache.
+
+        ``check(resolved)`` may raise before the weights are loaded.
+        """
+        from mtqc.scorers._hf import load_causal_lm, resolve_lm
+        from mtqc.scorers.cache import TextCache
+
+        self._resolved = resolve_lm(name, allow_gemma=self.allow_gemma)
+        if check is not None:
+            check(self._resolved)
+        if self._resolved.terms:
+            self.notices.append(self._resolved.terms)
+        self.dtype = self.dtype or self._resolved.default_dtype
+        self._model, self._tok = load_causal_lm(self._resolved, self.dtype)
+        path: Any = (self.cache_path or True) if self.use_cache else None
+        self._cache = TextCache(f"{self.signature()}|{cache_tag}", path=path)
+
+    def signature(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class LMFluencyScorer(CausalLMScorerBase):
     """Flags wording a language model finds much more surprising than the rest of its
     sentence (code M001, ``lm-surprisal``).
 
@@ -190,14 +248,18 @@ class LMFluencyScorer:
         cache: bool = True,
         cache_path: str | None = None,
     ) -> None:
+        super().__init__(
+            lm,
+            accept_model_terms=accept_model_terms,
+            allow_gemma=allow_gemma,
+            dtype=dtype,
+            batch_size=batch_size,
+            cache=cache,
+            cache_path=cache_path,
+            label="lm",
+        )
         if category not in CATEGORIES:
             raise UsageError(f"lm scorer: unknown category {category!r}")
-        if batch_size < 1:
-            raise UsageError("lm scorer: batch_size must be at least 1")
-        self.lm = lm
-        self.allow_gemma = bool(accept_model_terms or allow_gemma)
-        self.dtype = dtype
-        self.batch_size = batch_size
         self.threshold = float(threshold)
         self.grow = float(grow) if grow is not None else self.threshold - 4.0
         self.major_threshold = float(major_threshold)
@@ -206,15 +268,6 @@ class LMFluencyScorer:
         except ValueError as exc:
             raise UsageError(f"lm scorer: {exc}") from None
         self.category = category
-        self.use_cache = cache
-        self.cache_path = cache_path
-        #: licence notices the caller must show the user (non-empty for Gemma)
-        self.notices: list[str] = []
-        self.model_calls = 0  # forward passes made (for progress and tests)
-        self._model: Any = None
-        self._tok: Any = None
-        self._resolved: Any = None
-        self._cache: Any = None
 
     # ------------------------------------------------------------------ protocol
 
@@ -222,16 +275,7 @@ class LMFluencyScorer:
         """Resolve and load the model (heavy imports happen here)."""
         if self._model is not None:
             return
-        from mtqc.scorers._hf import load_causal_lm, resolve_lm
-        from mtqc.scorers.cache import TextCache
-
-        self._resolved = resolve_lm(self.lm, allow_gemma=self.allow_gemma)
-        if self._resolved.terms:
-            self.notices.append(self._resolved.terms)
-        self.dtype = self.dtype or self._resolved.default_dtype
-        self._model, self._tok = load_causal_lm(self._resolved, self.dtype)
-        path: Any = (self.cache_path or True) if self.use_cache else None
-        self._cache = TextCache(f"{self.signature()}|a{ANALYSIS_VERSION}", path=path)
+        self._load_model(self.lm, f"a{ANALYSIS_VERSION}")
 
     def signature(self) -> str:
         """``lm:<model>@<sha8>|<precision>`` (model and revision known after load)."""

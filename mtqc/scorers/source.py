@@ -33,9 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mtqc.errors import ModelError, UsageError
+from mtqc.errors import ModelError
 from mtqc.model import Segment, Severity
 from mtqc.scorers import ScorerOutput, make_flag, text_key
+from mtqc.scorers.lm import CausalLMScorerBase
 
 ANALYSIS_VERSION = "1"
 
@@ -172,7 +173,7 @@ def _unsupported_chars(bt: str, src: str, *, n: int, min_chars: int) -> list[tup
 # --------------------------------------------------------------------------- the scorer
 
 
-class SourceEvidenceScorer:
+class SourceEvidenceScorer(CausalLMScorerBase):
     """Source-conditioned LM evidence (M003) and back-translation comparison (M004).
 
     Options: ``lm`` (a multilingual causal LM: ``gemma-3-270m`` or a path / hub id),
@@ -202,31 +203,24 @@ class SourceEvidenceScorer:
         cache: bool = True,
         cache_path: str | None = None,
     ) -> None:
-        if batch_size < 1:
-            raise UsageError("source scorer: batch_size must be at least 1")
-        self.lm = lm
-        self.allow_gemma = bool(accept_model_terms or allow_gemma)
-        self.dtype = dtype
-        self.batch_size = batch_size
+        super().__init__(
+            lm,
+            accept_model_terms=accept_model_terms,
+            allow_gemma=allow_gemma,
+            dtype=dtype,
+            batch_size=batch_size,
+            cache=cache,
+            cache_path=cache_path,
+            label="source",
+        )
         self.min_bits = float(min_bits)
         self.max_gain = float(max_gain)
         self.bt_only = bt_only
-        self.use_cache = cache
-        self.cache_path = cache_path
-        self.notices: list[str] = []
-        self.model_calls = 0
-        self._model: Any = None
-        self._tok: Any = None
-        self._resolved: Any = None
-        self._cache: Any = None
 
     def load(self) -> None:
         """Load the multilingual LM, or explain how to enable one."""
         if self.bt_only or self._model is not None:
             return
-        from mtqc.scorers._hf import load_causal_lm, resolve_lm
-        from mtqc.scorers.cache import TextCache
-
         name = self.lm
         if name is None:
             if not self.allow_gemma:
@@ -239,15 +233,13 @@ class SourceEvidenceScorer:
                     "multilingual causal LM; or compare a back-translation only (bt_only)"
                 )
             name = "gemma-3-270m"
-        self._resolved = resolve_lm(name, allow_gemma=self.allow_gemma)
-        if not self._resolved.multilingual and self._resolved.gguf_file and self.lm is None:
-            raise ModelError(f"{self._resolved.name} is English-only; pass a multilingual --lm")
-        if self._resolved.terms:
-            self.notices.append(self._resolved.terms)
-        self.dtype = self.dtype or self._resolved.default_dtype
-        self._model, self._tok = load_causal_lm(self._resolved, self.dtype)
-        path: Any = (self.cache_path or True) if self.use_cache else None
-        self._cache = TextCache(f"{self.signature()}|s{ANALYSIS_VERSION}", path=path)
+        lm = self.lm
+
+        def must_be_multilingual(resolved) -> None:
+            if not resolved.multilingual and resolved.gguf_file and lm is None:
+                raise ModelError(f"{resolved.name} is English-only; pass a multilingual --lm")
+
+        self._load_model(name, f"s{ANALYSIS_VERSION}", check=must_be_multilingual)
 
     def signature(self) -> str:
         """``source:<model>@<sha8>|<precision>`` or ``source:bt-only``."""
