@@ -28,6 +28,14 @@ def write(tmp_path, name, text):
     return p
 
 
+XXE = (
+    '<?xml version="1.0"?>\n<!DOCTYPE xliff [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    '<xliff version="1.2"><file source-language="nl" target-language="en" original="a">'
+    '<body><trans-unit id="1"><source>a</source><target>&xxe;</target></trans-unit>'
+    "</body></file></xliff>\n"
+)
+
+
 def write_bytes(tmp_path, name, data):
     p = tmp_path / name
     p.write_bytes(data)
@@ -165,6 +173,9 @@ def test_rules_and_rule_docs(capsys):
         (lambda d: d / "missing.txt", "no such file"),
         (lambda d: write(d, "x.docx", "hello"), "--input-format"),
         (lambda d: write(d, "bad.xlf", "<xliff><file><body><trans-unit>"), "XML"),
+        (lambda d: write(d, "ent.xlf", XXE), "entit"),
+        (lambda d: write(d, "long.txt", "word " * 200_000 + "\n"), "characters"),
+        (lambda d: write_bytes(d, "latin1.txt", "Caf\xe9 au lait.\n".encode("latin-1")), "UTF-8"),
     ],
 )
 def test_bad_input_exits_2_without_traceback(tmp_path, capsys, setup, needle):
