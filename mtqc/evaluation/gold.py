@@ -162,6 +162,20 @@ def _open_lines(path: str) -> Iterator[tuple[int, str]]:
         raise InputError(path, f"not UTF-8 text ({e.reason})", hint="save it as UTF-8") from None
 
 
+def iter_json_objects(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, object)`` for each non-blank line of a JSONL file; errors name the line."""
+    for lineno, raw in _open_lines(path):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise InputError(path, f"invalid JSON: {e.msg}", line=lineno) from None
+        if not isinstance(obj, dict):
+            raise InputError(path, "each line must be a JSON object", line=lineno)
+        yield lineno, obj
+
+
 def _normalise_severity(value: Any, path: str, line: int) -> str | None:
     sev = str(value if value is not None else "").strip().lower()
     if sev in _IGNORED_SEVERITIES:
@@ -198,15 +212,7 @@ def read_mqm_jsonl(path: str, *, spans_key: str = "spans") -> list[GoldItem]:
     """
     items: list[GoldItem] = []
     seen: dict[str, int] = {}
-    for lineno, raw in _open_lines(path):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as e:
-            raise InputError(path, f"invalid JSON: {e.msg}", line=lineno) from None
-        if not isinstance(obj, dict):
-            raise InputError(path, "each line must be a JSON object", line=lineno)
+    for lineno, obj in iter_json_objects(path):
         items.append(_mqm_item(obj, path, lineno, spans_key))
         item = items[-1]
         if item.id in seen:

@@ -13,7 +13,6 @@ carry a ``"type"`` other than ``"segment"`` (a run header or summary record) are
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from mtqc.errors import InputError
+from mtqc.evaluation.gold import iter_json_objects
 from mtqc.model import Report, Severity
 
 
@@ -58,33 +58,19 @@ def load_predictions(path: str | os.PathLike[str]) -> list[Prediction]:
     path = os.fspath(path)
     preds: list[Prediction] = []
     seen: dict[str, int] = {}
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            for lineno, raw in enumerate(f, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    obj = json.loads(raw)
-                except json.JSONDecodeError as e:
-                    raise InputError(path, f"invalid JSON: {e.msg}", line=lineno) from None
-                if not isinstance(obj, dict):
-                    raise InputError(path, "each line must be a JSON object", line=lineno)
-                if obj.get("type", "segment") != "segment":
-                    continue
-                pred = _prediction(obj, path, lineno)
-                if pred.id in seen:
-                    raise InputError(
-                        path,
-                        f"duplicate segment id {pred.id!r} (first on line {seen[pred.id]})",
-                        line=lineno,
-                        hint="ids join predictions to gold items and must be unique",
-                    )
-                seen[pred.id] = lineno
-                preds.append(pred)
-    except OSError as e:
-        raise InputError(path, f"cannot read the predictions: {e.strerror or e}") from None
-    except UnicodeDecodeError as e:
-        raise InputError(path, f"not UTF-8 text ({e.reason})") from None
+    for lineno, obj in iter_json_objects(path):
+        if obj.get("type", "segment") != "segment":
+            continue
+        pred = _prediction(obj, path, lineno)
+        if pred.id in seen:
+            raise InputError(
+                path,
+                f"duplicate segment id {pred.id!r} (first on line {seen[pred.id]})",
+                line=lineno,
+                hint="ids join predictions to gold items and must be unique",
+            )
+        seen[pred.id] = lineno
+        preds.append(pred)
     return preds
 
 
