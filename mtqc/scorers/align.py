@@ -280,18 +280,25 @@ class ReferenceAlignmentScorer:
         layer: int = 3,
         min_similarity: float = 0.65,
         batch_size: int = 32,
+        cache: bool = True,
         **_: Any,
     ):
         self.model = model
         self.layer = int(layer)
         self.min_similarity = float(min_similarity)
         self.batch_size = int(batch_size)
+        self.use_cache = bool(cache)
         self._tok = self._enc = None
+        self._cache: Any = None
 
     def load(self) -> None:
-        """Load the encoder (torch and transformers are imported here)."""
+        """Load the encoder (torch and transformers are imported here) and the cache."""
         if self._enc is None:
             self._tok, self._enc = load_encoder(self.model)
+        if self.use_cache and self._cache is None:
+            from mtqc.scorers.cache import TextCache
+
+            self._cache = TextCache(self.signature())
 
     def signature(self) -> str:
         name = "all-MiniLM-L6-v2" if not self.model else self.model
@@ -357,41 +364,69 @@ class ReferenceAlignmentScorer:
         return out
 
     def score(self, segments: list[Segment]):  # -> list[ScorerOutput]
-        """One output per segment: M005 flags and ``ref_similarity``."""
-        from mtqc.scorers import ScorerOutput
+        """One output per segment: M005 flags and ``ref_similarity`` (cached by text)."""
+        from mtqc.scorers import ScorerOutput, text_key
 
+        self.load()
+        keys = [text_key("align", s.mt, s.ref or "") for s in segments]
+        found = self._cache.get_many(keys) if self._cache else {}
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        if todo:
+            fresh = dict(
+                zip(
+                    (keys[i] for i in todo),
+                    self._analyse([segments[i] for i in todo]),
+                    strict=True,
+                )
+            )
+            found.update(fresh)
+            if self._cache:
+                self._cache.put_many(fresh)
+        outs = []
+        for seg, k in zip(segments, keys, strict=True):
+            v = found[k]
+            flags = [
+                self._flag(seg, start, end, sugg, best) for start, end, sugg, best in v["runs"]
+            ]
+            outs.append(ScorerOutput(flags=flags, metrics={"ref_similarity": v["sim"]}))
+        return outs
+
+    def _analyse(self, segments: list[Segment]) -> list[dict[str, Any]]:
+        """Unaligned MT runs ``[start, end, suggestion, best similarity]`` and similarity."""
         mts = self.embed([s.mt for s in segments])
         refs = self.embed([s.ref or "" for s in segments])
-        outs = []
+        out = []
         for seg, (mws, mv, ms), (rws, rv, rs) in zip(segments, mts, refs, strict=True):
             ref = seg.ref or ""
             mt_words = [seg.mt[s:e] for s, e in mws]
             ref_words = [ref[s:e] for s, e in rws]
             al = align_words(mt_words, ref_words, mv @ rv.T)
-            flags = []
-            for run in unaligned_runs(mt_words, al, self.min_similarity):
-                start, end = mws[run[0]][0], mws[run[1]][1]
-                sugg = suggestion_for(run, al, ref, rws)
-                best = max(al.similarity[run[0] : run[1] + 1])
-                msg = f"No counterpart in the reference (best similarity {best:.2f})"
-                if sugg:
-                    msg += f"; the reference has “{sugg}”"
-                flags.append(
-                    make_flag(
-                        self.code,
-                        self.name,
-                        seg,
-                        start,
-                        end,
-                        severity=Severity.MINOR,
-                        category="accuracy/mistranslation",
-                        message=msg,
-                        suggestions=[sugg] if sugg else [],
-                        score=round(1 - best, 3),
-                        evidence={"similarity": round(best, 3), "aligned_ref": sugg or ""},
-                    )
-                )
-            outs.append(
-                ScorerOutput(flags=flags, metrics={"ref_similarity": round(float(ms @ rs), 4)})
-            )
-        return outs
+            runs = [
+                [
+                    int(mws[run[0]][0]),
+                    int(mws[run[1]][1]),
+                    suggestion_for(run, al, ref, rws) or "",
+                    float(max(al.similarity[run[0] : run[1] + 1])),
+                ]
+                for run in unaligned_runs(mt_words, al, self.min_similarity)
+            ]
+            out.append({"runs": runs, "sim": round(float(ms @ rs), 4)})
+        return out
+
+    def _flag(self, seg: Segment, start: int, end: int, sugg: str, best: float):
+        msg = f"No counterpart in the reference (best similarity {best:.2f})"
+        if sugg:
+            msg += f"; the reference has “{sugg}”"
+        return make_flag(
+            self.code,
+            self.name,
+            seg,
+            start,
+            end,
+            severity=Severity.MINOR,
+            category="accuracy/mistranslation",
+            message=msg,
+            suggestions=[sugg] if sugg else [],
+            score=round(1 - best, 3),
+            evidence={"similarity": round(best, 3), "aligned_ref": sugg},
+        )
