@@ -350,8 +350,10 @@ dutch_calques = term_list_rule(
     sounds’ for the reporting verb "klinkt het nog", ‘spillover action’ for
     "overloopactie"). Each entry says which Dutch word it comes from and what to write
     instead; severity is minor when the wording is merely suspicious and major when it
-    is nearly always wrong. Applies to English targets when the source language is
-    Dutch or not given. Option ``disable``: entry ids to switch off.
+    is nearly always wrong. With a Dutch source it also flags ordinary English words that
+    are wrong only when the source has the look-alike (‘eventually’ for "eventueel",
+    ‘actual’ for "actueel", ‘control’ for "controle"). Applies to English targets when
+    the source language is Dutch or not given. Option ``disable``: entry ids to switch off.
     Why it matters: calques read as fluent English but say something else ("eventually"
     is "in the end", not "possibly") or mark the text as machine-translated.
     Example: ``They have been fighting ⟦since years⟧.``
