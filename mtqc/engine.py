@@ -20,7 +20,7 @@ from mtqc.checks._apply import flag_from_hit
 from mtqc.checks.base import Rule, all_rules
 from mtqc.config import Config
 from mtqc.errors import UsageError
-from mtqc.metrics import corpus_scores, segment_scores
+from mtqc.metrics import reference_scores
 from mtqc.model import Flag, Mode, Report, Segment, SegmentResult, Severity
 from mtqc.scoring import segment_risk
 
@@ -237,11 +237,11 @@ def check_segments(segments: Sequence[Segment], settings: EngineSettings | None 
 
     corpus: dict[str, dict[str, Any]] = {}
     if any(s.ref for s in segs):
-        tgt = segs[0].tgt_lang
-        per_seg = segment_scores([s.mt for s in segs], [s.ref for s in segs], tgt)
+        per_seg, corpus = reference_scores(
+            [s.mt for s in segs], [s.ref for s in segs], segs[0].tgt_lang
+        )
         for r, m in zip(results, per_seg, strict=True):
             r.metrics.update(m)
-        corpus = corpus_scores([s.mt for s in segs], [s.ref for s in segs], tgt)
 
     notices: list[str] = []
     model_sigs = _run_scorers(results, settings, notices) if settings.models else []

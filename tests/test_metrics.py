@@ -1,0 +1,44 @@
+"""Reference metrics agree with sacrebleu's public API, segment by segment and corpus-wide."""
+
+from __future__ import annotations
+
+import pytest
+from sacrebleu.metrics import BLEU, CHRF, TER
+
+from mtqc.metrics import reference_scores
+
+HYPS = [
+    "The council has eventually released extra money for the pool.",
+    "No reference for this one.",
+    "The police carried out a large control near Antwerp on Saturday.",
+    "He left the the room quickly.",
+]
+REFS = [
+    "The council may have released extra money for the swimming pool.",
+    None,
+    "On Saturday the police carried out a large-scale check near Antwerp.",
+    "He quickly left the room.",
+]
+
+
+def test_segment_and_corpus_scores_match_sacrebleu():
+    per_seg, corpus = reference_scores(HYPS, REFS)
+    assert per_seg[1] == {}
+    pairs = [(h, r) for h, r in zip(HYPS, REFS, strict=True) if r]
+    with_ref = [m for m in per_seg if m]
+    for (h, r), m in zip(pairs, with_ref, strict=True):
+        assert m["chrf"] == pytest.approx(CHRF().sentence_score(h, [r]).score, abs=1e-4)
+        assert m["ter"] == pytest.approx(TER().sentence_score(h, [r]).score, abs=1e-4)
+        bleu = BLEU(effective_order=True).sentence_score(h, [r]).score
+        assert m["bleu"] == pytest.approx(bleu, abs=1e-4)
+    hs, rs = [h for h, _ in pairs], [[r for _, r in pairs]]
+    assert corpus["chrf"]["score"] == pytest.approx(CHRF().corpus_score(hs, rs).score, abs=1e-4)
+    assert corpus["ter"]["score"] == pytest.approx(TER().corpus_score(hs, rs).score, abs=1e-4)
+    assert corpus["bleu"]["score"] == pytest.approx(BLEU().corpus_score(hs, rs).score, abs=1e-4)
+    assert corpus["chrf"]["segments"] == 3
+    assert corpus["bleu"]["signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
+
+
+def test_no_references_gives_no_metrics():
+    per_seg, corpus = reference_scores(["a", "b"], [None, ""])
+    assert per_seg == [{}, {}] and corpus == {}
