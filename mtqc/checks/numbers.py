@@ -295,6 +295,23 @@ def _english_number(num: Num) -> str:
 _DIGIT_RE = re.compile(r"\d")
 
 
+def _unmatched(nums: list[Num], other_nums: list[Num], other_text: str) -> list[Num]:
+    """The numbers of ``nums`` whose values appear neither among ``other_nums`` nor as
+    number words in ``other_text`` (the words are parsed only when needed)."""
+    other_all = set().union(*(n.values for n in other_nums)) if other_nums else set()
+    other_words: set[float] | None = None
+    out: list[Num] = []
+    for n in nums:
+        if n.values & other_all:
+            continue
+        if other_words is None:
+            other_words = word_number_values(other_text)
+        if n.values & other_words:
+            continue
+        out.append(n)
+    return out
+
+
 def compare_numbers(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """Numbers in the MT absent from ``side`` (flagged on the MT) and the reverse."""
     other = getattr(seg, side) or ""
@@ -307,29 +324,8 @@ def compare_numbers(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterato
     other_nums = [n for n in find_numbers(other, other_lang) if not n.values <= ignore]
     if not mt_nums and not other_nums:
         return
-    other_all = set().union(*(n.values for n in other_nums)) if other_nums else set()
-    mt_all = set().union(*(n.values for n in mt_nums)) if mt_nums else set()
-    other_words: set[float] | None = None
-    mt_words: set[float] | None = None
-
-    extra_mt: list[Num] = []
-    for n in mt_nums:
-        if n.values & other_all:
-            continue
-        if other_words is None:
-            other_words = word_number_values(other)
-        if n.values & other_words:
-            continue
-        extra_mt.append(n)
-    missing: list[Num] = []
-    for n in other_nums:
-        if n.values & mt_all:
-            continue
-        if mt_words is None:
-            mt_words = word_number_values(mt)
-        if n.values & mt_words:
-            continue
-        missing.append(n)
+    extra_mt = _unmatched(mt_nums, other_nums, other)
+    missing = _unmatched(other_nums, mt_nums, mt)
 
     label = "reference" if side == "ref" else "source"
     for i, n in enumerate(extra_mt):
