@@ -23,8 +23,7 @@ from mtqc.readers.xmlsafe import (
     child,
     children,
     flatten,
-    local,
-    parse,
+    parse_document,
     preserves_space,
     tidy,
 )
@@ -35,15 +34,8 @@ DROP = frozenset({"bpt", "ept", "it", "ph", "ut"})
 
 def read_tmx(source: Source, *, src_lang: str | None, tgt_lang: str | None) -> list[Segment]:
     """Read a TMX document; ``src_lang``/``tgt_lang`` resolve ambiguous variants."""
-    doc = parse(source)
+    doc = parse_document(source, "tmx", "a TMX")
     root = doc.root
-    if local(root.tag) != "tmx":
-        raise InputError(
-            source.name,
-            f"the root element is <{local(root.tag)}>, not <tmx>",
-            line=doc.line(root),
-            hint="give a TMX file, or pass the right --input-format",
-        )
     header = child(root, "header")
     srclang = (header.get("srclang") if header is not None else None) or ""
     if srclang.lower() in ("", "*all*"):

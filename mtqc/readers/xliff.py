@@ -30,7 +30,7 @@ from mtqc.readers.xmlsafe import (
     descendants,
     flatten,
     local,
-    parse,
+    parse_document,
     preserves_space,
     tidy,
 )
@@ -46,15 +46,8 @@ _NO_TARGET_HINT = (
 
 def read_xliff(source: Source) -> list[Segment]:
     """Read an XLIFF 1.2 or 2.0 document."""
-    doc = parse(source)
+    doc = parse_document(source, "xliff", "an XLIFF")
     root = doc.root
-    if local(root.tag) != "xliff":
-        raise InputError(
-            source.name,
-            f"the root element is <{local(root.tag)}>, not <xliff>",
-            line=doc.line(root),
-            hint="give an XLIFF file, or pass the right --input-format",
-        )
     version = root.get("version", "")
     if version.startswith("2") or ":2." in root.tag:
         reader = _Xliff2(source, doc)

@@ -99,6 +99,20 @@ def parse(source: Source) -> XmlDoc:
     return XmlDoc(root, lines)
 
 
+def parse_document(source: Source, root_name: str, kind: str) -> XmlDoc:
+    """Parse ``source`` safely and check that its root element is ``<root_name>``."""
+    doc = parse(source)
+    found = local(doc.root.tag)
+    if found != root_name:
+        raise InputError(
+            source.name,
+            f"the root element is <{found}>, not <{root_name}>",
+            line=doc.line(doc.root),
+            hint=f"give {kind} file, or pass the right --input-format",
+        )
+    return doc
+
+
 def local(tag: str) -> str:
     """The tag without its ``{namespace}``."""
     return tag.rpartition("}")[2]
