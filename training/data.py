@@ -64,6 +64,17 @@ def load_items(path: Path | None = None) -> list[Item]:
     return items
 
 
+def load_sources(path: Path | None = None) -> dict[str, str]:
+    """Item id -> source text of the benchmark's MT items."""
+    out = {}
+    with open(path or benchmark_path(), encoding="utf-8") as f:
+        for raw in f:
+            d = json.loads(raw)
+            if not d.get("is_human"):
+                out[d["id"]] = d["src"]
+    return out
+
+
 def char_labels(item: Item) -> tuple[list[int], list[int]]:
     """Per character of the MT: 1 inside any gold span; 1 inside a major span."""
     n = len(item.mt)

@@ -114,7 +114,13 @@ def risk_row(items, risk, flagged, cal, objective):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", choices=["ref", "tgt"], default="ref")
-    ap.add_argument("--oof", default=None, help="OOF file (default CACHE/oof_ft_<mode>.npz)")
+    ap.add_argument("--oof", default=None, help="OOF file (default CACHE/oof_ft_<mode><tag>.npz)")
+    ap.add_argument(
+        "--tag",
+        default="",
+        help="experiment suffix: reads CACHE/oof_ft_<mode><tag>.npz, writes heldout_/results_ "
+        "files with the same suffix",
+    )
     ap.add_argument(
         "--objective",
         choices=["logistic", "ridge"],
@@ -128,7 +134,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     items = load_items()
-    z = np.load(args.oof or CACHE / f"oof_ft_{args.mode}.npz")
+    z = np.load(args.oof or CACHE / f"oof_ft_{args.mode}{args.tag}.npz")
     wp = word_probs(items, z)
     seg = z["seg"]
     from sacrebleu.metrics import CHRF
@@ -184,7 +190,9 @@ def main() -> None:
     # the tagger-only calibration's (heldout_<mode>_lm.jsonl: the +lm one)
     for c in cals:
         suffix = "_lm" if c.endswith("+lm") else ""
-        with open(CACHE / f"heldout_{args.mode}{suffix}.jsonl", "w", encoding="utf-8") as f:
+        with open(
+            CACHE / f"heldout_{args.mode}{args.tag}{suffix}.jsonl", "w", encoding="utf-8"
+        ) as f:
             for it, a, mj, r in zip(items, sp_any, sp_maj, risk[c], strict=True):
                 flags = [
                     {"start": s, "end": e, "severity": "major" if (s, e) in mj else "minor"}
@@ -192,7 +200,7 @@ def main() -> None:
                 ]
                 f.write(json.dumps({"id": it.id, "score": float(r), "flags": flags}) + "\n")
     print(json.dumps(res, indent=1))
-    (CACHE / f"results_{args.mode}.json").write_text(json.dumps(res, indent=1))
+    (CACHE / f"results_{args.mode}{args.tag}.json").write_text(json.dumps(res, indent=1))
     if args.write_combine:
         # thresholds for the shipped model: chosen on all documents' OOF outputs
         ta, ba = best_threshold(items, wp, seg, 0, False)

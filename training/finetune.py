@@ -32,6 +32,8 @@ BATCH = 32
 LR = 1e-3
 POS_WEIGHT = 3.0  # error tokens are ~11% of MT characters
 SEG_SCALE = math.log1p(25.0)  # log1p(MQM) / this is ~[0, 1]
+RANK_WEIGHT = 0.0  # weight of the within-source ranking loss (--rank-weight)
+RANK_SCALE = 10.0  # segment values live in ~[0, 1]: scale differences for the logistic
 
 
 class Data:
@@ -85,12 +87,43 @@ def forward(encoder, heads, h, mask, mt, ex):
     return tok_logits, heads.seg(pooled).squeeze(-1)
 
 
-def batches(data, idx, shuffle, rng):
-    idx = sorted(idx, key=lambda i: data.lens[i])
-    chunks = [idx[b : b + BATCH] for b in range(0, len(idx), BATCH)]
+def batches(data, idx, shuffle, rng, by_source=False):
+    """Length-sorted batches of ``BATCH`` items; with ``by_source``, whole source segments
+    (all systems' translations of one sentence stay in one batch, for the ranking loss)."""
+    if by_source:
+        groups: dict[tuple[str, int], list[int]] = {}
+        for i in idx:
+            groups.setdefault((data.items[i].doc, data.items[i].seg), []).append(i)
+        order = sorted(groups.values(), key=lambda g: max(data.lens[i] for i in g))
+        chunks, cur = [], []
+        for g in order:
+            if cur and len(cur) + len(g) > BATCH:
+                chunks.append(cur)
+                cur = []
+            cur = cur + g
+        if cur:
+            chunks.append(cur)
+    else:
+        idx = sorted(idx, key=lambda i: data.lens[i])
+        chunks = [idx[b : b + BATCH] for b in range(0, len(idx), BATCH)]
     if shuffle:
         rng.shuffle(chunks)
     return chunks
+
+
+def ranking_loss(data, b, segp):
+    """Pairwise logistic loss between translations of the same source segment: the one
+    with the higher MQM penalty must get the higher segment value (RankNet)."""
+    import torch
+
+    key = [(data.items[i].doc, data.items[i].seg) for i in b]
+    mqm = torch.tensor([data.items[i].mqm for i in b])
+    same = torch.tensor([[a == c for c in key] for a in key])
+    worse = (mqm[:, None] > mqm[None, :]) & same
+    if not worse.any():
+        return segp.sum() * 0.0
+    diff = (segp[:, None] - segp[None, :])[worse]
+    return torch.nn.functional.softplus(-RANK_SCALE * diff).mean()
 
 
 def train(data, train_idx, seed=0):
@@ -104,7 +137,7 @@ def train(data, train_idx, seed=0):
     enc, heads = build_network(enc, CONFIG)
     params = [p for p in enc.parameters() if p.requires_grad] + list(heads.parameters())
     opt = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
-    n_steps = EPOCHS * math.ceil(len(train_idx) / BATCH)
+    n_steps = EPOCHS * len(batches(data, train_idx, False, None, by_source=RANK_WEIGHT > 0))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=n_steps, pct_start=0.1)
     pw = torch.tensor([POS_WEIGHT, POS_WEIGHT])
     for li in CONFIG["top_layers"]:
@@ -112,7 +145,7 @@ def train(data, train_idx, seed=0):
     heads.train()
     for ep in range(EPOCHS):
         t0, tot = time.time(), 0.0
-        for b in batches(data, train_idx, True, rng):
+        for b in batches(data, train_idx, True, rng, by_source=RANK_WEIGHT > 0):
             h, mask, mt, ex, y, seg = data.batch(b)
             logits, segp = forward(enc, heads, h, mask, mt, ex)
             lt = torch.nn.functional.binary_cross_entropy_with_logits(
@@ -120,6 +153,8 @@ def train(data, train_idx, seed=0):
             )
             ls = torch.nn.functional.mse_loss(segp, seg)
             loss = lt + ls
+            if RANK_WEIGHT > 0:
+                loss = loss + RANK_WEIGHT * ranking_loss(data, b, segp)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -164,7 +199,15 @@ def main() -> None:
         default=1,
         help="torch threads (1 avoids thrashing on a shared 2-core machine)",
     )
+    ap.add_argument(
+        "--rank-weight",
+        type=float,
+        default=RANK_WEIGHT,
+        help="weight of a pairwise loss ranking translations of the same source by MQM",
+    )
+    ap.add_argument("--tag", default="", help="suffix of the OOF cache file (experiments)")
     args = ap.parse_args()
+    globals()["RANK_WEIGHT"] = args.rank_weight
     torch.set_num_threads(args.threads)
     items = load_items()
     data = Data(items, args.mode)
@@ -184,7 +227,7 @@ def main() -> None:
                 seg[i] = v
             print(f"fold {d}: {time.time() - t0:.0f}s", flush=True)
             np.savez(
-                CACHE / f"fold_ft_{args.mode}_{d}.npz",
+                CACHE / f"fold_ft_{args.mode}{args.tag}_{d}.npz",
                 tok_index=t,
                 p=p,
                 item=data.tok["item"][t],
@@ -194,7 +237,7 @@ def main() -> None:
             )
         tok = np.concatenate(toks)
         np.savez(
-            CACHE / f"oof_ft_{args.mode}.npz",
+            CACHE / f"oof_ft_{args.mode}{args.tag}.npz",
             tok_index=tok,
             p=np.concatenate(ps),
             item=data.tok["item"][tok],

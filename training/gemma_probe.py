@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data import Item, benchmark_path, docs, load_items
+from training.data import Item, docs, load_items, load_sources
 
 #: Where features, predictions and logs go (not committed).
 OUT = Path(os.environ.get("GEMMA_PROBE_DIR", "/tmp/gemma_probe"))
@@ -53,17 +53,6 @@ THRESHOLDS = np.round(np.arange(0.05, 0.9, 0.025), 3)
 
 
 # --------------------------------------------------------------------------- items
-
-
-def sources(path: Path | None = None) -> dict[str, str]:
-    """Item id -> Chinese source of the benchmark's MT items."""
-    out = {}
-    with open(path or benchmark_path(), encoding="utf-8") as f:
-        for raw in f:
-            d = json.loads(raw)
-            if not d.get("is_human"):
-                out[d["id"]] = d["src"]
-    return out
 
 
 def segment_rank(items: list[Item]) -> dict[tuple[str, int], int]:
@@ -152,7 +141,7 @@ def extract(every: int, batch_size: int, chunk: int, limit: int | None) -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     items = load_items()
-    src = sources()
+    src = load_sources()
     rank = segment_rank(items)
     # even-ranked segments first: stopping half-way leaves the --every 2 subsample
     items = [it for it in items if rank[(it.doc, it.seg)] % every == 0]

@@ -39,7 +39,12 @@ def load_lm_features(ids: list[str]) -> dict[str, np.ndarray]:
 
     Raises FileNotFoundError / KeyError when the cache is missing or incomplete.
     """
-    data = np.load(OUT, allow_pickle=False)
+    return load_features(OUT, ids)
+
+
+def load_features(path, ids: list[str]) -> dict[str, np.ndarray]:
+    """Cached per-item metrics (``path``: an npz of ids/names/X) for ``ids``."""
+    data = np.load(path, allow_pickle=False)
     index = {str(k): i for i, k in enumerate(data["ids"])}
     rows = np.array([index[i] for i in ids])
     names = [str(n) for n in data["names"]]
@@ -57,12 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     from mtqc.scorers.lm import LMFluencyScorer
 
     items = load_items()
-    done: dict[str, list[float]] = {}
-    if OUT.exists():
-        data = np.load(OUT, allow_pickle=False)
-        done = {
-            str(k): list(map(float, row)) for k, row in zip(data["ids"], data["X"], strict=True)
-        }
+    done = load_cached(OUT)
     todo = [it for it in items if it.id not in done]
     print(f"{len(items)} items, {len(done)} cached, {len(todo)} to score", flush=True)
     scorer = LMFluencyScorer(batch_size=args.batch_size, cache=False)
@@ -73,23 +73,32 @@ def main(argv: list[str] | None = None) -> None:
         segs = [Segment(id=it.id, mt=it.mt, tgt_lang="en") for it in chunk]
         for it, out in zip(chunk, scorer.score(segs), strict=True):
             done[it.id] = [float(out.metrics.get(m, np.nan)) for m in LM_METRICS]
-        _save(items, done)
+        save_cached(OUT, items, done, LM_METRICS)
         n = c + len(chunk)
         print(f"{n}/{len(todo)} scored, {time.time() - t0:.0f} s", flush=True)
     print(f"wrote {OUT}")
 
 
-def _save(items: list, done: dict[str, list[float]]) -> None:
+def load_cached(path) -> dict[str, list[float]]:
+    """Item id -> cached metric row (empty when nothing is cached yet)."""
+    if not path.exists():
+        return {}
+    data = np.load(path, allow_pickle=False)
+    return {str(k): list(map(float, row)) for k, row in zip(data["ids"], data["X"], strict=True)}
+
+
+def save_cached(path, items: list, done: dict[str, list[float]], names: tuple[str, ...]) -> None:
+    """Write the cached rows (in benchmark order) atomically."""
     ids = [it.id for it in items if it.id in done]
-    CACHE.mkdir(parents=True, exist_ok=True)
-    tmp = OUT.with_suffix(".tmp.npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
     np.savez(
         tmp,
         ids=np.array(ids),
-        names=np.array(LM_METRICS),
-        X=np.array([done[i] for i in ids], dtype=np.float64).reshape(len(ids), len(LM_METRICS)),
+        names=np.array(names),
+        X=np.array([done[i] for i in ids], dtype=np.float64).reshape(len(ids), len(names)),
     )
-    tmp.replace(OUT)
+    tmp.replace(path)
 
 
 if __name__ == "__main__":
