@@ -273,6 +273,41 @@ def test_scorer_flags_are_word_aligned_merged_and_cached(tiny_lm, tmp_path):
     assert [(o.flags, o.metrics) for o in out2] == [(o.flags, o.metrics) for o in out1]
 
 
+def test_reference_bits_are_scored_given_the_mt_and_cached(tiny_lm, tmp_path):
+    from mtqc.scorers._hf import token_logprobs
+    from mtqc.scorers.lm import LMFluencyScorer
+    from mtqc.scorers.prompts import reference_prompt
+
+    ref = "Police said the suspect was released."
+    segs = [
+        Segment(id="a", mt=SENTENCES[1], ref=ref),
+        Segment(id="b", mt=SENTENCES[2], ref=ref),
+        Segment(id="c", mt=SENTENCES[2]),
+    ]
+    db = str(tmp_path / "r.sqlite3")
+    sc = LMFluencyScorer(lm=str(tiny_lm), cache_path=db, batch_size=8)
+    sc.load()
+    a, b, c = sc.score(segs)
+    assert sc.model_calls == 2  # one pass over the MTs, one over the references
+    direct = token_logprobs(
+        sc._model, sc._tok, [ref, ref], prefixes=[reference_prompt(s.mt) for s in segs[:2]]
+    )
+    assert [a.metrics["lm_ref_bits"], b.metrics["lm_ref_bits"]] == pytest.approx(
+        [sum(d.bits) for d in direct], abs=1e-2
+    )
+    assert a.metrics["lm_ref_tokens"] == len(direct[0].bits)
+    assert "lm_ref_bits" not in c.metrics  # no reference: nothing to read
+    # the same answer from the disk cache, without the model
+    again = LMFluencyScorer(lm=str(tiny_lm), cache_path=db)
+    again.load()
+    assert [o.metrics for o in again.score(segs)] == [a.metrics, b.metrics, c.metrics]
+    assert again.model_calls == 0
+    # reference=False skips the second pass
+    off = LMFluencyScorer(lm=str(tiny_lm), cache=False, reference=False)
+    off.load()
+    assert "lm_ref_bits" not in off.score(segs[:1])[0].metrics and off.model_calls == 1
+
+
 def test_signature_names_model_revision_and_precision(tiny_lm, tmp_path):
     import shutil
 
@@ -346,7 +381,8 @@ def test_latin_names_are_anchors_only_for_non_latin_sources():
 def test_source_gain_is_plain_minus_conditioned_bits_and_cached(tiny_lm, tmp_path):
     from mtqc.scorers._hf import token_logprobs
     from mtqc.scorers.lm import words_from_tokens
-    from mtqc.scorers.source import SourceEvidenceScorer, translation_prompt
+    from mtqc.scorers.prompts import translation_prompt
+    from mtqc.scorers.source import SourceEvidenceScorer
 
     seg = Segment(
         id="1", mt=SENTENCES[1], src="De politie zei dat de verdachte vrij is.", src_lang="nl"

@@ -102,3 +102,33 @@ def test_english_only_model_skips_other_target_languages(scorer):
     )
     assert nl.flags == [] and nl.metrics == {}
     assert en.metrics["lm_tokens"] > 0
+
+
+# A reference translation, a faithful MT (worded differently) and an MT that changes
+# the meaning (a wrong word sense, a dropped negation, a changed role).
+REFERENCE_TRIPLES = [
+    (
+        "The suspect was released on Tuesday for lack of evidence.",
+        "On Tuesday the suspect was set free because there was not enough evidence.",
+        "On Tuesday the suspect was acquitted because there was enough evidence.",
+    ),
+    (
+        "The council postponed the vote on the new bridge until next month.",
+        "The council delayed the vote on the new bridge until next month.",
+        "The council held the vote on the new bridge last month.",
+    ),
+    (
+        "Doctors warn that the heat wave is dangerous for elderly people.",
+        "Doctors are warning that the heatwave poses a danger to older people.",
+        "Doctors say that the heat wave is good for young people.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("ref", "faithful", "changed"), REFERENCE_TRIPLES)
+def test_reference_is_cheaper_given_a_faithful_translation(scorer, ref, faithful, changed):
+    good, bad = scorer.score(
+        [Segment(id="good", mt=faithful, ref=ref), Segment(id="bad", mt=changed, ref=ref)]
+    )
+    assert good.metrics["lm_ref_tokens"] == bad.metrics["lm_ref_tokens"]
+    assert bad.metrics["lm_ref_bits"] > good.metrics["lm_ref_bits"] + 3.0

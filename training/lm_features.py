@@ -2,8 +2,9 @@
 
 The metrics are computed by the runtime scorer itself (:class:`LMFluencyScorer`), so the
 calibration in ``training.evaluate`` is fitted on exactly what ``--models tagger,lm``
-produces. Only the MT is scored: the reference is the same for every system of a source
-segment, so its fluency cannot rank translations of one sentence.
+produces: the MT's surprisal, and (``lm_ref_bits``) the reference's surprisal given the
+MT. The reference's own fluency is not a feature: it is the same for every system of a
+source segment, so it cannot rank translations of one sentence.
 
 Output: ``$MTQC_TRAIN_CACHE/lm_features.npz`` with ``ids`` (item ids, file order),
 ``names`` (metric names) and ``X`` (items × metrics). Work is saved in chunks, so an
@@ -29,6 +30,8 @@ LM_METRICS = (
     "lm_max_excess",
     "lm_tokens",
     "lm_flagged_words",
+    "lm_ref_bits",
+    "lm_ref_tokens",
 )
 
 OUT = CACHE / "lm_features.npz"
@@ -70,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.time()
     for c in range(0, len(todo), args.chunk):
         chunk = todo[c : c + args.chunk]
-        segs = [Segment(id=it.id, mt=it.mt, tgt_lang="en") for it in chunk]
+        segs = [Segment(id=it.id, mt=it.mt, ref=it.ref, tgt_lang="en") for it in chunk]
         for it, out in zip(chunk, scorer.score(segs), strict=True):
             done[it.id] = [float(out.metrics.get(m, np.nan)) for m in LM_METRICS]
         save_cached(OUT, items, done, LM_METRICS)

@@ -13,6 +13,15 @@ Gemma-3-270M's (0.58); at the default threshold (15 bits) about 27% of flagged
 characters are inside gold spans (base rate 10%), and 17% of segments get a flag. The
 signal is weak alone: it is meant to be combined with other evidence.
 
+With a reference (``seg.ref``), the scorer also reads the reference *given the MT*
+(:func:`mtqc.scorers.prompts.reference_prompt`) and reports ``lm_ref_bits``: how many
+bits the model needs for the reference once it has seen the MT. A translation that says
+what the reference says makes the reference cheap; one that drops or changes meaning
+does not. Every translation of one sentence is scored on the same reference tokens, so
+the figure ranks them directly (measured on the benchmark: training/README.md). It
+feeds the ``reference+lm`` risk calibration; it raises no flags. ``reference=False``
+skips it (one model pass fewer).
+
 The offline default model is the packaged SmolLM2-135M-Instruct (fp32); ``lm=`` takes
 any Hugging Face model id or local path (``--lm`` on the command line). Gemma-3-270M is
 used only with ``accept_model_terms=True`` (its licence is not open source).
@@ -224,8 +233,10 @@ class LMFluencyScorer(CausalLMScorerBase):
     default 15), ``grow`` (excess bits for a neighbouring word to join a flagged span;
     default threshold − 4), ``major_threshold`` (excess bits that make the flag major;
     default 22),
-    ``severity`` (default minor), ``category`` (default ``style/awkward``), ``cache``
-    (keep results by text hash on disk; default True), ``cache_path``.
+    ``severity`` (default minor), ``category`` (default ``style/awkward``),
+    ``reference`` (also score the reference given the MT when there is one: the
+    ``lm_ref_bits`` metric; default True), ``cache`` (keep results by text hash on disk;
+    default True), ``cache_path``.
     """
 
     code = "M001"
@@ -245,6 +256,7 @@ class LMFluencyScorer(CausalLMScorerBase):
         major_threshold: float = 22.0,
         severity: str | Severity = Severity.MINOR,
         category: str = "style/awkward",
+        reference: bool = True,
         cache: bool = True,
         cache_path: str | None = None,
     ) -> None:
@@ -258,6 +270,7 @@ class LMFluencyScorer(CausalLMScorerBase):
             cache_path=cache_path,
             label="lm",
         )
+        self.reference = bool(reference)
         if category not in CATEGORIES:
             raise UsageError(f"lm scorer: unknown category {category!r}")
         self.threshold = float(threshold)
@@ -301,6 +314,14 @@ class LMFluencyScorer(CausalLMScorerBase):
         analyses = self.analyse([segments[i].mt for i in todo])
         for i, a in zip(todo, analyses, strict=True):
             outs[i] = self._output(segments[i], a)
+        with_ref = [i for i in todo if segments[i].ref] if self.reference else []
+        if with_ref:
+            pairs = [
+                (segments[i].mt, segments[i].ref or "", segments[i].tgt_lang) for i in with_ref
+            ]
+            for i, (bits, n) in zip(with_ref, self.reference_bits(pairs), strict=True):
+                outs[i].metrics["lm_ref_bits"] = round(bits, 3)
+                outs[i].metrics["lm_ref_tokens"] = float(n)
         return outs
 
     # ------------------------------------------------------------------ work
@@ -336,6 +357,47 @@ class LMFluencyScorer(CausalLMScorerBase):
             analyse_tokens(t, [tuple(o) for o in known[k]["offsets"]], known[k]["bits"])
             for k, t in zip(keys, texts, strict=True)
         ]
+
+    def reference_bits(
+        self, pairs: Sequence[tuple[str, str, str | None]]
+    ) -> list[tuple[float, int]]:
+        """For each ``(mt, ref, tgt_lang)``: total bits of ``ref`` given the MT prompt, and
+        the number of reference tokens (cached by text hash)."""
+        if self._model is None:
+            self.load()
+        from mtqc.scorers._hf import token_logprobs
+        from mtqc.scorers.prompts import reference_prompt
+
+        prompts = [reference_prompt(mt, lang) for mt, _, lang in pairs]
+        keys = [text_key("ref|mt", p, ref) for p, (_, ref, _) in zip(prompts, pairs, strict=True)]
+        known = self._cache.get_many(set(keys))
+        todo = sorted(
+            {
+                k: (p, ref)
+                for k, p, (_, ref, _) in zip(keys, prompts, pairs, strict=True)
+                if k not in known
+            }.items()
+        )
+        if todo:
+
+            def count(_n: int) -> None:
+                self.model_calls += 1
+
+            scores = token_logprobs(
+                self._model,
+                self._tok,
+                [ref for _, (_, ref) in todo],
+                prefixes=[p for _, (p, _) in todo],
+                batch_size=self.batch_size,
+                on_batch=count,
+            )
+            fresh = {
+                k: {"bits": round(sum(ts.bits), 4), "tokens": len(ts.bits)}
+                for (k, _), ts in zip(todo, scores, strict=True)
+            }
+            self._cache.put_many(fresh)
+            known.update(fresh)
+        return [(float(known[k]["bits"]), int(known[k]["tokens"])) for k in keys]
 
     def _output(self, seg: Segment, a: Analysis) -> ScorerOutput:
         flagged = flag_words(a.words, self.threshold, self.grow)

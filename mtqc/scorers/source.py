@@ -37,31 +37,12 @@ from mtqc.errors import ModelError
 from mtqc.model import Segment, Severity
 from mtqc.scorers import ScorerOutput, make_flag, text_key
 from mtqc.scorers.lm import CausalLMScorerBase
+from mtqc.scorers.prompts import translation_prompt
 
 ANALYSIS_VERSION = "1"
 
-LANG_NAMES = {
-    "ar": "Arabic", "de": "German", "en": "English", "es": "Spanish", "fr": "French",
-    "it": "Italian", "ja": "Japanese", "ko": "Korean", "nl": "Dutch", "pl": "Polish",
-    "pt": "Portuguese", "ru": "Russian", "tr": "Turkish", "uk": "Ukrainian", "zh": "Chinese",
-}  # fmt: skip
-
 _NUM_RE = re.compile(r"\d+(?:[.,:]\d+)*")
 _LATIN_RE = re.compile(r"[A-Za-z][A-Za-z0-9'’\-]*[A-Za-z0-9]|[A-Z]")
-
-
-def lang_name(code: str | None) -> str:
-    """An English language name for a code (``zh-Hans`` → Chinese); the code if unknown."""
-    if not code:
-        return "the source language"
-    return LANG_NAMES.get(code.split("-")[0].split("_")[0].lower(), code)
-
-
-def translation_prompt(src: str, src_lang: str | None, tgt_lang: str = "en") -> str:
-    """The prefix put before the MT when scoring it given the source."""
-    tgt = lang_name(tgt_lang)
-    return f"Translate from {lang_name(src_lang)} to {tgt}:\n{src}\n{tgt}: "
-
 
 # --------------------------------------------------------------------------- M004 helpers
 
