@@ -118,6 +118,8 @@ def _lm(**over):
         "lm_max_excess": 9.0,
         "lm_tokens": 27.0,
         "lm_flagged_words": 0.0,
+        "lm_ref_bits": 45.0,  # only read by the reference+lm calibration
+        "lm_ref_tokens": 20.0,
     }
     m.update(over)
     return m
@@ -184,6 +186,18 @@ def test_more_lm_surprisal_never_lowers_the_risk(ref):
     # translation of the same length is riskier
     surprising = _lm(lm_sum_bits=400.0, lm_mean_bits=9.0, lm_max_excess=25.0)
     assert combine(_metrics(tagger_ref=ref, **surprising), [], "reference") > r0
+
+
+def test_reference_bits_given_the_mt_raise_the_reference_risk():
+    base = _metrics(**_lm())
+    r0 = combine(base, [], "reference")
+    # the shipped reference+lm calibration reads lm_ref_bits: a reference that is much
+    # harder to predict from the MT means a riskier translation, never a safer one
+    assert combine({**base, "lm_ref_bits": 150.0}, [], "reference") > r0
+    assert combine({**base, "lm_ref_bits": 10.0}, [], "reference") < r0
+    # without it (e.g. the scorer ran with reference = false) the tagger-only calibration
+    without = {k: v for k, v in base.items() if k != "lm_ref_bits"}
+    assert combine(without, [], "reference") == combine(_metrics(), [], "reference")
 
 
 def test_lm_calibration_is_picked_when_lm_metrics_are_present(monkeypatch):

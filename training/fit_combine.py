@@ -31,15 +31,23 @@ _TAGGER = [
 #: LM surprisal features of the ``+lm`` calibrations (see training/README.md);
 #: ``log_lm_sum_bits`` is log(1 + lm_sum_bits).
 LM_FEATURES = ["lm_sum_bits", "lm_mean_bits", "lm_max_excess", "log_lm_sum_bits"]
+#: With a reference: the reference's bits given the MT (and the reference's length).
+LM_REF_FEATURES = ["lm_ref_bits", "log_lm_ref_bits", "log_lm_ref_tokens"]
 
 #: Features per calibration, and the sign each coefficient must have (0 = free).
 FEATURES = {
     "reference": [*_TAGGER, "chrf", "log_words"],
     "target-only": [*_TAGGER, "log_words"],
-    "reference+lm": [*_TAGGER, "chrf", *LM_FEATURES, "log_words"],
+    "reference+lm": [*_TAGGER, "chrf", *LM_FEATURES, *LM_REF_FEATURES, "log_words"],
     "target-only+lm": [*_TAGGER, *LM_FEATURES, "log_words"],
 }
-SIGNS = {"chrf": -1, "log_words": 0, "lm_tokens": 0, "log_lm_tokens": 0}  # others: +1
+SIGNS = {  # others: +1
+    "chrf": -1,
+    "log_words": 0,
+    "lm_tokens": 0,
+    "log_lm_tokens": 0,
+    "log_lm_ref_tokens": 0,
+}
 
 #: The objective of each calibration (chosen on held-out figures: training/README.md).
 OBJECTIVE = {
