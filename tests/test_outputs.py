@@ -404,6 +404,12 @@ def test_html_spans_filters_and_lines(report: Report) -> None:
     for code in ("T101", "W002", "P005", "T102", "M001", "R001"):
         assert f'name="code" value="{code}" checked' in out
     assert 'id="only-flagged"' in out
+    # the by-rule summary says which severity it shows: the highest one seen per rule
+    rule_table = re.search(r"<caption>by rule</caption>(.*?)</table>", out).group(1)
+    assert "<th>highest severity seen</th>" in rule_table
+    t101 = re.search(r"<tr><td><code>T101</code>.*?</tr>", rule_table).group(0)
+    worst = max(f.severity for f in report.flags if f.code == "T101")
+    assert f'class="badge sev-{worst}"' in t101
     # every segment is a line, in order, grouped by document, with its line number
     segs = re.findall(
         r'<li class="seg[^"]*" id="s(\d+)" data-segment="([^"]+)"><a class="ln"[^>]*>(\d+)</a>', out

@@ -228,7 +228,11 @@ def _summary(report: Report, summary: dict[str, Any]) -> str:
             f'<td><span class="badge sev-{worst[c]}">{worst[c]}</span></td><td class="n">{n}</td></tr>'
             for c, n in code_counts(report).items()
         )
-        parts.append(f'<table class="t"><caption>by rule</caption>{rows}</table>')
+        head = (
+            "<thead><tr><th>rule</th><th>name</th><th>highest severity seen</th>"
+            '<th class="n">flags</th></tr></thead>'
+        )
+        parts.append(f'<table class="t"><caption>by rule</caption>{head}{rows}</table>')
     if report.corpus_metrics:
         rows = "".join(
             f'<tr><td>{_e(name)}</td><td class="n">{_e(format_score(m.get("score")) if isinstance(m, dict) else m)}</td>'
