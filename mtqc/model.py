@@ -75,7 +75,11 @@ class Segment:
 
     ``bt`` is a back-translation of ``mt`` into the source language. ``line`` is the
     1-based line of the segment in its input file (for XML inputs, the line of the
-    element), ``source_file`` the file it came from.
+    element), ``source_file`` the file it came from. ``mt_column`` is the 0-based
+    code-point column where the MT text starts on that line when the reader knows it
+    exactly (0 for plain text; the field's position in a TSV/CSV/JSONL line that holds
+    the MT verbatim); None when the MT is not written as-is on one line (escaped, quoted
+    with doubled quotes, spread over lines, inside XML): outputs then point to the line.
     """
 
     id: str
@@ -89,6 +93,7 @@ class Segment:
     line: int = 0
     source_file: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+    mt_column: int | None = 0
 
 
 @dataclass(slots=True, frozen=True)

@@ -589,6 +589,28 @@ def test_github_annotations_escaped(report: Report) -> None:
     assert "col=" not in ref_side  # flag on the reference: line only
 
 
+def test_columns_are_on_the_file_line_and_omitted_when_unknown(report: Report) -> None:
+    import copy
+
+    rep = copy.deepcopy(report)
+    first = rep.results[0]
+    flag = first.flags[0]
+    first.segment.mt_column = 10  # e.g. the MT is the third column of a TSV line
+    gh = render(rep, "github").splitlines()[0]
+    assert f"col={10 + flag.start + 1},endColumn={10 + flag.end}," in gh
+    region = json.loads(render(rep, "sarif"))["runs"][0]["results"][0]["locations"][0][
+        "physicalLocation"
+    ]["region"]
+    assert (region["startColumn"], region["endColumn"]) == (11 + flag.start, 11 + flag.end)
+    first.segment.mt_column = None  # not written verbatim on one line: the line only
+    gh = render(rep, "github").splitlines()[0]
+    assert "col=" not in gh and f"line={first.segment.line}," in gh
+    region = json.loads(render(rep, "sarif"))["runs"][0]["results"][0]["locations"][0][
+        "physicalLocation"
+    ]["region"]
+    assert "startColumn" not in region and region["snippet"]["text"] == flag.text
+
+
 # ---------------------------------------------------------------------------- write_atomic
 
 

@@ -586,3 +586,41 @@ def test_unknown_format_name(tmp_path):
 def test_parallel_files_only_for_plain_text():
     err = error(fx("records.tsv"), ref=fx("article.ref.txt"))
     assert "--ref can only be used with plain-text MT" in err.problem
+
+
+# --------------------------------------------------------------------------- MT columns
+
+
+def test_mt_column_locates_the_mt_on_its_line_or_says_it_is_unknown(tmp_path):
+    # plain text: the line is the MT
+    (seg,) = read_segments(write(tmp_path, "a.txt", "  The storm closed schools.\n"))
+    assert seg.mt_column == 0
+    # TSV: unquoted fields are exact, even when the same text is in another column
+    tsv = 'id\tref\tmt\nx1\tSame text.\tSame text.\nx2\tok\t"Quoted, plain."\n'
+    tsv += 'x3\tok\t"""Yes,"" she said."\n'
+    a, b, c = read_segments(write(tmp_path, "b.tsv", tsv))
+    line = tsv.split("\n")[1]
+    assert line[a.mt_column : a.mt_column + len(a.mt)] == a.mt and a.mt_column == 14
+    line = tsv.split("\n")[2]
+    assert line[b.mt_column : b.mt_column + len(b.mt)] == b.mt == "Quoted, plain."
+    assert c.mt == '"Yes," she said.' and c.mt_column is None  # doubled quotes: unknown
+    # a record spread over two lines: unknown
+    (d,) = read_segments(write(tmp_path, "c.csv", 'id,mt\n1,"two\nlines"\n'))
+    assert d.mt == "two\nlines" and d.mt_column is None
+    # JSONL: exact when JSON writes the text verbatim, unknown when it escapes it
+    rows = [{"id": "1", "mt": "Kyiv ‘Juice’ café."}, {"id": "2", "mt": 'He said "no".'}]
+    e, f = read_segments(
+        write(tmp_path, "d.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    )
+    raw = json.dumps(rows[0], ensure_ascii=False)
+    assert raw[e.mt_column : e.mt_column + len(e.mt)] == e.mt
+    assert f.mt_column is None
+    # XML formats: the element's line only
+    xliff = (
+        '<?xml version="1.0"?><xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+        '<file source-language="nl" target-language="en" datatype="plaintext" original="x">'
+        '<body><trans-unit id="1"><source>Hallo</source><target>Hello</target></trans-unit>'
+        "</body></file></xliff>"
+    )
+    (g,) = read_segments(write(tmp_path, "e.xlf", xliff))
+    assert g.mt == "Hello" and g.mt_column is None

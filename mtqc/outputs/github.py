@@ -2,7 +2,8 @@
 
 ``::error file=F,line=L,endLine=L,col=C,endColumn=E,title=CODE name::message`` —
 ``error`` for critical/major, ``warning`` for minor, ``notice`` for info. Columns are
-1-based code points; ``endColumn`` is inclusive, as GitHub reads it. Values are escaped
+1-based code points on the file's line (given only when the reader knows where the MT
+sits on it: ``Segment.mt_column``); ``endColumn`` is inclusive, as GitHub reads it. Values are escaped
 as the runner expects (``%``, CR and LF everywhere; ``:`` and ``,`` in properties too),
 so text from the input cannot end the command early or start another one.
 """
@@ -37,10 +38,11 @@ def _command(result: SegmentResult, flag: Flag) -> str:
         props.append(("file", relative_path(seg.source_file)))
     if seg.line:
         props += [("line", str(seg.line)), ("endLine", str(seg.line))]
-        if flag.side == "mt":
+        if flag.side == "mt" and seg.mt_column is not None:
+            col = seg.mt_column
             props += [
-                ("col", str(flag.start + 1)),
-                ("endColumn", str(max(flag.end, flag.start + 1))),
+                ("col", str(col + flag.start + 1)),
+                ("endColumn", str(col + max(flag.end, flag.start + 1))),
             ]
     props.append(("title", f"{flag.code} {flag.name}"))
     message = f"[{flag.severity}] {flag.message}"

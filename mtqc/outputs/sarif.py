@@ -2,10 +2,11 @@
 
 One run; ``tool.driver.rules`` describes every rule that ran or flagged something
 (``id`` = the rule code). Each flag is a result whose region is the segment's line and
-the span's columns, counted in Unicode code points from 1 (``columnKind:
-"unicodeCodePoints"``; columns are relative to the start of the MT text, which is the
-start of the line for plain-text inputs). Flags on the source, reference or
-back-translation side point to the line only. Levels: critical/major → ``error``,
+the span's columns on that line, counted in Unicode code points from 1 (``columnKind:
+"unicodeCodePoints"``), when the reader knows where the MT text sits on the line
+(``Segment.mt_column``: plain text, and TSV/CSV/JSONL lines that hold the MT verbatim);
+otherwise, and for flags on the source, reference or back-translation side, the line
+only (with the flagged text as the snippet). Levels: critical/major → ``error``,
 minor → ``warning``, info → ``note``. ``partialFingerprints["mtqc/v1"]`` is the flag's
 fingerprint (rule + phrase), so baselines survive edits elsewhere in the file.
 """
@@ -94,8 +95,9 @@ def _result(result: SegmentResult, flag: Flag, rule_index: int) -> dict[str, Any
     seg = result.segment
     region: dict[str, Any] = {"startLine": max(1, seg.line)}
     if flag.side == "mt":
-        region["startColumn"] = flag.start + 1
-        region["endColumn"] = flag.end + 1
+        if seg.mt_column is not None:
+            region["startColumn"] = seg.mt_column + flag.start + 1
+            region["endColumn"] = seg.mt_column + flag.end + 1
         region["snippet"] = {"text": flag.text}
     out: dict[str, Any] = {
         "ruleId": flag.code,

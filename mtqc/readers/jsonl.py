@@ -12,6 +12,11 @@ from mtqc.readers.records import FieldMap, build_segment
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
+def _json_text(text: str) -> str:
+    """How JSON writes a string's content (between its quotes), escapes included."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 def read_jsonl(source: Source) -> list[Segment]:
     """One :class:`Segment` per object; keys as in :mod:`mtqc.readers.records`."""
     segments: list[Segment] = []
@@ -41,5 +46,9 @@ def read_jsonl(source: Source) -> list[Segment]:
         if fields is None:
             fields = FieldMap(keys, name=source.name, line=number, what="the record")
             field_maps[keys] = fields
-        segments.append(build_segment(record, fields, source=source, line=number))
+        segments.append(
+            build_segment(
+                record, fields, source=source, line=number, raw_line=line, encode=_json_text
+            )
+        )
     return segments

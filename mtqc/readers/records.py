@@ -71,9 +71,20 @@ def _optional(values: Mapping[str, Any], field: str, name: str, line: int) -> st
 
 
 def build_segment(
-    record: Mapping[str, Any], fields: FieldMap, *, source: Source, line: int
+    record: Mapping[str, Any],
+    fields: FieldMap,
+    *,
+    source: Source,
+    line: int,
+    raw_line: str | None = None,
+    encode=None,
 ) -> Segment:
-    """Make a :class:`Segment` from one record; ``line`` is where the record starts."""
+    """Make a :class:`Segment` from one record; ``line`` is where the record starts.
+
+    ``raw_line`` is the record's physical line when the record fits on one line, and
+    ``encode(mt)`` how the format writes the MT text (default: verbatim); together they
+    locate ``Segment.mt_column`` (see :func:`mt_column`).
+    """
     name = source.name
     values = {canonical: record.get(key) for canonical, key in fields.known.items()}
     mt = values.get("mt")
@@ -109,4 +120,20 @@ def build_segment(
         line=line,
         source_file=name,
         meta={key: record[key] for key in fields.extra if key in record},
+        mt_column=mt_column(raw_line, mt, encode),
     )
+
+
+def mt_column(raw_line: str | None, mt: str, encode=None) -> int | None:
+    """Where ``mt`` starts on ``raw_line`` (0-based code points), or None when unknown.
+
+    Known only when the format writes the MT verbatim (``encode(mt) == mt``: no escapes,
+    no doubled quotes) and it occurs exactly once on the line; otherwise a column would
+    be a guess, and a wrong column is worse than none.
+    """
+    if raw_line is None or not mt:
+        return None
+    written = encode(mt) if encode is not None else mt
+    if written != mt or raw_line.count(mt) != 1:
+        return None
+    return raw_line.index(mt)

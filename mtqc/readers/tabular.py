@@ -32,6 +32,7 @@ def read_tabular(source: Source, delimiter: str) -> list[Segment]:
     header_line = 0
     fields: FieldMap | None = None
     segments: list[Segment] = []
+    physical = source.text.split("\n")
     while True:
         start = reader.line_num + 1
         try:
@@ -57,9 +58,14 @@ def read_tabular(source: Source, delimiter: str) -> list[Segment]:
                 ),
             )
         assert fields is not None
-        segments.append(
-            build_segment(dict(zip(header, row, strict=True)), fields, source=source, line=start)
+        raw = physical[start - 1].removesuffix("\r") if reader.line_num == start else None
+        seg = build_segment(
+            dict(zip(header, row, strict=True)), fields, source=source, line=start, raw_line=raw
         )
+        if raw is not None and raw.split(delimiter) == row:  # no quoting: exact positions
+            k = header.index(fields.known["mt"])
+            seg.mt_column = sum(len(f) + 1 for f in row[:k])
+        segments.append(seg)
     return segments
 
 

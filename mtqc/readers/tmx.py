@@ -135,6 +135,7 @@ def _unit(source: Source, doc: XmlDoc, tu: Element, srclang: str, tgt_lang: str 
         line=doc.line(mt_seg),
         source_file=name,
         meta=meta,
+        mt_column=None,
     )
 
 

@@ -142,6 +142,7 @@ class _Xliff12(_Reader):
                             src=self.text(src_marks.get(mid), unit, file),
                             line=self.doc.line(mark),
                             meta={**meta, "mid": mid},
+                            mt_column=None,
                             **common,
                         )
                     )
@@ -153,6 +154,7 @@ class _Xliff12(_Reader):
                     src=self.text(child(unit, "source"), unit, file),
                     line=self.doc.line(target),
                     meta=meta,
+                    mt_column=None,
                     **common,
                 )
             )
@@ -209,5 +211,6 @@ class _Xliff2(_Reader):
                         line=self.doc.line(target),
                         source_file=self.source.name,
                         meta=seg_meta,
+                        mt_column=None,
                     )
                 )
