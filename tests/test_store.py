@@ -404,3 +404,27 @@ def test_concurrent_writers_lose_nothing(store_url):
         per_run = len(make_report().flags)
         assert all(r["flags"] == per_run for r in runs)
         assert s.stored_version() == CURRENT_VERSION
+
+
+def test_wal_switch_waits_for_a_locked_fresh_store_and_reports_other_errors(monkeypatch):
+    from mtqc.store import db as db_mod
+
+    monkeypatch.setattr(db_mod.time, "sleep", lambda _s: None)
+
+    class Conn:
+        def __init__(self, errors):
+            self.errors, self.calls = list(errors), 0
+
+        def execute(self, sql):
+            self.calls += 1
+            assert sql == "PRAGMA journal_mode = WAL"
+            if self.errors:
+                raise sqlite3.OperationalError(self.errors.pop(0))
+
+    locked = Conn(["database is locked", "database is locked"])
+    db_mod._set_wal(locked)
+    assert locked.calls == 3
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        db_mod._set_wal(Conn(["disk I/O error"]))
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        db_mod._set_wal(Conn(["database is locked"] * 5), attempts=3)
