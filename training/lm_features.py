@@ -64,22 +64,33 @@ def main(argv: list[str] | None = None) -> None:
     from mtqc.model import Segment
     from mtqc.scorers.lm import LMFluencyScorer
 
+    def rows(chunk: list) -> list[list[float]]:
+        segs = [Segment(id=it.id, mt=it.mt, ref=it.ref, tgt_lang="en") for it in chunk]
+        outs = scorer.score(segs)
+        return [[float(o.metrics.get(m, np.nan)) for m in LM_METRICS] for o in outs]
+
+    scorer = LMFluencyScorer(batch_size=args.batch_size, cache=False)
+    score_in_chunks(OUT, LM_METRICS, scorer, rows, args.chunk)
+
+
+def score_in_chunks(path, names: tuple[str, ...], scorer, rows, chunk_size: int) -> None:
+    """Fill the metric cache at ``path`` for every MT item not in it yet: ``rows(items)``
+    gives their metric rows (``names`` order); saved after every chunk, so a stopped run
+    resumes. ``scorer`` is loaded only when there is work."""
     items = load_items()
-    done = load_cached(OUT)
+    done = load_cached(path)
     todo = [it for it in items if it.id not in done]
     print(f"{len(items)} items, {len(done)} cached, {len(todo)} to score", flush=True)
-    scorer = LMFluencyScorer(batch_size=args.batch_size, cache=False)
-    scorer.load()
+    if todo:
+        scorer.load()
     t0 = time.time()
-    for c in range(0, len(todo), args.chunk):
-        chunk = todo[c : c + args.chunk]
-        segs = [Segment(id=it.id, mt=it.mt, ref=it.ref, tgt_lang="en") for it in chunk]
-        for it, out in zip(chunk, scorer.score(segs), strict=True):
-            done[it.id] = [float(out.metrics.get(m, np.nan)) for m in LM_METRICS]
-        save_cached(OUT, items, done, LM_METRICS)
-        n = c + len(chunk)
-        print(f"{n}/{len(todo)} scored, {time.time() - t0:.0f} s", flush=True)
-    print(f"wrote {OUT}")
+    for c in range(0, len(todo), chunk_size):
+        chunk = todo[c : c + chunk_size]
+        for it, row in zip(chunk, rows(chunk), strict=True):
+            done[it.id] = row
+        save_cached(path, items, done, names)
+        print(f"{c + len(chunk)}/{len(todo)} scored, {time.time() - t0:.0f} s", flush=True)
+    print(f"wrote {path}")
 
 
 def load_cached(path) -> dict[str, list[float]]:

@@ -17,12 +17,11 @@ chunks so an interrupted run resumes.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
-from training.data import CACHE, load_items, load_sources
-from training.lm_features import load_cached, save_cached
+from training.data import CACHE, load_sources
+from training.lm_features import score_in_chunks
 
 #: The source scorer's segment metrics, in the order stored.
 SOURCE_METRICS = (
@@ -48,34 +47,27 @@ def main(argv: list[str] | None = None) -> None:
     from mtqc.scorers import ScorerOutput
     from mtqc.scorers.source import SourceEvidenceScorer
 
-    items = load_items()
     src = load_sources()
-    done = load_cached(OUT)
-    todo = [it for it in items if it.id not in done]
-    print(f"{len(items)} items, {len(done)} cached, {len(todo)} to score", flush=True)
     scorer = SourceEvidenceScorer(
         "gemma-3-270m", accept_model_terms=True, batch_size=args.batch_size, cache=False
     )
-    scorer.load()
-    t0 = time.time()
-    for c in range(0, len(todo), args.chunk):
-        chunk = todo[c : c + args.chunk]
+
+    def rows(chunk: list) -> list[list[float]]:
         segs = [
             Segment(id=it.id, mt=it.mt, src=src[it.id], src_lang="zh", tgt_lang="en")
             for it in chunk
         ]
-        gains = scorer.word_gains(segs)
-        for it, seg, words in zip(chunk, segs, gains, strict=True):
-            out = ScorerOutput()
-            scorer._m003(seg, words, out)
-            m = dict(out.metrics)
+        out = []
+        for seg, words in zip(segs, scorer.word_gains(segs), strict=True):
+            o = ScorerOutput()
+            scorer._m003(seg, words, o)
+            m = dict(o.metrics)
             m["src_cond_bits"] = sum(w["cond_bits"] for w in words)
             m["src_plain_bits"] = sum(w["bits"] for w in words)
-            done[it.id] = [float(m.get(k, np.nan)) for k in SOURCE_METRICS]
-        save_cached(OUT, items, done, SOURCE_METRICS)
-        n = c + len(chunk)
-        print(f"{n}/{len(todo)} scored, {time.time() - t0:.0f} s", flush=True)
-    print(f"wrote {OUT}")
+            out.append([float(m.get(k, np.nan)) for k in SOURCE_METRICS])
+        return out
+
+    score_in_chunks(OUT, SOURCE_METRICS, scorer, rows, args.chunk)
 
 
 if __name__ == "__main__":

@@ -328,34 +328,15 @@ class LMFluencyScorer(CausalLMScorerBase):
 
     def analyse(self, texts: Sequence[str]) -> list[Analysis]:
         """Token and word surprisals for each text (cached by text hash)."""
-        if self._model is None:
-            self.load()
-        from mtqc.scorers._hf import token_logprobs
-
-        keys = [text_key(t) for t in texts]
-        known = self._cache.get_many(set(keys))
-        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-        if todo:
-
-            def count(_n: int) -> None:
-                self.model_calls += 1
-
-            scores = token_logprobs(
-                self._model,
-                self._tok,
-                [t for _, t in todo],
-                batch_size=self.batch_size,
-                on_batch=count,
-            )
-            fresh = {
-                k: {"offsets": ts.offsets, "bits": [round(b, 4) for b in ts.bits]}
-                for (k, _), ts in zip(todo, scores, strict=True)
-            }
-            self._cache.put_many(fresh)
-            known.update(fresh)
+        known = self._cached_scores(
+            [text_key(t) for t in texts],
+            texts,
+            None,
+            lambda ts: {"offsets": ts.offsets, "bits": [round(b, 4) for b in ts.bits]},
+        )
         return [
-            analyse_tokens(t, [tuple(o) for o in known[k]["offsets"]], known[k]["bits"])
-            for k, t in zip(keys, texts, strict=True)
+            analyse_tokens(t, [tuple(o) for o in v["offsets"]], v["bits"])
+            for t, v in zip(texts, known, strict=True)
         ]
 
     def reference_bits(
@@ -363,18 +344,36 @@ class LMFluencyScorer(CausalLMScorerBase):
     ) -> list[tuple[float, int]]:
         """For each ``(mt, ref, tgt_lang)``: total bits of ``ref`` given the MT prompt, and
         the number of reference tokens (cached by text hash)."""
-        if self._model is None:
-            self.load()
-        from mtqc.scorers._hf import token_logprobs
         from mtqc.scorers.prompts import reference_prompt
 
         prompts = [reference_prompt(mt, lang) for mt, _, lang in pairs]
-        keys = [text_key("ref|mt", p, ref) for p, (_, ref, _) in zip(prompts, pairs, strict=True)]
+        refs = [ref for _, ref, _ in pairs]
+        known = self._cached_scores(
+            [text_key("ref|mt", p, r) for p, r in zip(prompts, refs, strict=True)],
+            refs,
+            prompts,
+            lambda ts: {"bits": round(sum(ts.bits), 4), "tokens": len(ts.bits)},
+        )
+        return [(float(v["bits"]), int(v["tokens"])) for v in known]
+
+    def _cached_scores(
+        self,
+        keys: Sequence[str],
+        texts: Sequence[str],
+        prefixes: Sequence[str] | None,
+        keep: Any,
+    ) -> list[Any]:
+        """``keep(token scores)`` of each text (after its prefix), from the result cache
+        or from one length-sorted batch run of the model over the texts not cached yet."""
+        if self._model is None:
+            self.load()
+        from mtqc.scorers._hf import token_logprobs
+
         known = self._cache.get_many(set(keys))
         todo = sorted(
             {
-                k: (p, ref)
-                for k, p, (_, ref, _) in zip(keys, prompts, pairs, strict=True)
+                k: (t, prefixes[i] if prefixes is not None else "")
+                for i, (k, t) in enumerate(zip(keys, texts, strict=True))
                 if k not in known
             }.items()
         )
@@ -386,18 +385,15 @@ class LMFluencyScorer(CausalLMScorerBase):
             scores = token_logprobs(
                 self._model,
                 self._tok,
-                [ref for _, (_, ref) in todo],
-                prefixes=[p for _, (p, _) in todo],
+                [t for _, (t, _) in todo],
+                prefixes=[p for _, (_, p) in todo] if prefixes is not None else None,
                 batch_size=self.batch_size,
                 on_batch=count,
             )
-            fresh = {
-                k: {"bits": round(sum(ts.bits), 4), "tokens": len(ts.bits)}
-                for (k, _), ts in zip(todo, scores, strict=True)
-            }
+            fresh = {k: keep(ts) for (k, _), ts in zip(todo, scores, strict=True)}
             self._cache.put_many(fresh)
             known.update(fresh)
-        return [(float(known[k]["bits"]), int(known[k]["tokens"])) for k in keys]
+        return [known[k] for k in keys]
 
     def _output(self, seg: Segment, a: Analysis) -> ScorerOutput:
         flagged = flag_words(a.words, self.threshold, self.grow)
