@@ -106,6 +106,26 @@ def test_text_cache_falls_back_to_memory_when_disk_is_unusable(tmp_path):
     assert c.get("k") == [1]
 
 
+def test_fetch_computes_each_missing_key_once_and_keeps_input_order():
+    from mtqc.scorers.cache import fetch
+
+    calls = []
+
+    def compute(idx):
+        calls.append(idx)
+        return [f"v{i}" for i in idx]
+
+    cache = TextCache("sig", path=None)
+    cache.put("b", "cached-b")
+    keys = ["a", "b", "c", "a"]
+    assert fetch(cache, keys, compute) == ["v0", "cached-b", "v2", "v0"]
+    assert calls == [[0, 2]]  # first occurrence of each missing key, once
+    assert fetch(cache, keys, compute) == ["v0", "cached-b", "v2", "v0"]
+    assert calls == [[0, 2]]  # now all cached: no call
+    assert fetch(None, ["x", "x", "y"], compute) == ["v0", "v0", "v2"]
+    assert calls[-1] == [0, 2]
+
+
 def test_resolve_errors_are_actionable(tmp_path):
     from mtqc.scorers._hf import resolve_lm
 

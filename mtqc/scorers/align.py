@@ -366,25 +366,13 @@ class ReferenceAlignmentScorer:
     def score(self, segments: list[Segment]):  # -> list[ScorerOutput]
         """One output per segment: M005 flags and ``ref_similarity`` (cached by text)."""
         from mtqc.scorers import ScorerOutput, text_key
+        from mtqc.scorers.cache import fetch
 
         self.load()
         keys = [text_key("align", s.mt, s.ref or "") for s in segments]
-        found = self._cache.get_many(keys) if self._cache else {}
-        todo = [i for i, k in enumerate(keys) if k not in found]
-        if todo:
-            fresh = dict(
-                zip(
-                    (keys[i] for i in todo),
-                    self._analyse([segments[i] for i in todo]),
-                    strict=True,
-                )
-            )
-            found.update(fresh)
-            if self._cache:
-                self._cache.put_many(fresh)
+        values = fetch(self._cache, keys, lambda idx: self._analyse([segments[i] for i in idx]))
         outs = []
-        for seg, k in zip(segments, keys, strict=True):
-            v = found[k]
+        for seg, v in zip(segments, values, strict=True):
             flags = [
                 self._flag(seg, start, end, sugg, best) for start, end, sugg, best in v["runs"]
             ]

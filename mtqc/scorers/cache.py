@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +134,25 @@ class TextCache:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+
+def fetch(
+    cache: TextCache | None,
+    keys: Sequence[str],
+    compute: Callable[[list[int]], Sequence[Any]],
+) -> list[Any]:
+    """The value for each of ``keys``, in order: from ``cache`` when it has it, else from
+    ``compute(positions)`` — called once, with the position in ``keys`` of the first
+    occurrence of each missing key, returning their values in that order — and stored.
+    With ``cache=None`` everything is computed (once per distinct key)."""
+    found = cache.get_many(set(keys)) if cache is not None else {}
+    first: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k not in found and k not in first:
+            first[k] = i
+    if first:
+        fresh = dict(zip(first, compute(list(first.values())), strict=True))
+        if cache is not None:
+            cache.put_many(fresh)
+        found.update(fresh)
+    return [found[k] for k in keys]

@@ -222,6 +222,46 @@ class CausalLMScorerBase:
     def signature(self) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def _count_call(self, _n: int) -> None:
+        self.model_calls += 1
+
+    def _token_scores(self, texts: Sequence[str], prefixes: Sequence[str] | None = None):
+        """Token surprisals of ``texts`` (after their ``prefixes``): one batched run of the
+        loaded model."""
+        from mtqc.scorers._hf import token_logprobs
+
+        return token_logprobs(
+            self._model,
+            self._tok,
+            texts,
+            prefixes=prefixes,
+            batch_size=self.batch_size,
+            on_batch=self._count_call,
+        )
+
+    def _cached_scores(
+        self,
+        keys: Sequence[str],
+        texts: Sequence[str],
+        prefixes: Sequence[str] | None,
+        keep: Any,
+    ) -> list[Any]:
+        """``keep(token scores)`` of each text (after its prefix), from the result cache
+        or from one batched model run over the texts not cached yet."""
+        from mtqc.scorers.cache import fetch
+
+        if self._model is None:
+            self.load()
+
+        def compute(idx: list[int]) -> list[Any]:
+            pre = [prefixes[i] for i in idx] if prefixes is not None else None
+            return [keep(ts) for ts in self._token_scores([texts[i] for i in idx], pre)]
+
+        return fetch(self._cache, keys, compute)
+
+    def load(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
 
 class LMFluencyScorer(CausalLMScorerBase):
     """Flags wording a language model finds much more surprising than the rest of its
@@ -355,45 +395,6 @@ class LMFluencyScorer(CausalLMScorerBase):
             lambda ts: {"bits": round(sum(ts.bits), 4), "tokens": len(ts.bits)},
         )
         return [(float(v["bits"]), int(v["tokens"])) for v in known]
-
-    def _cached_scores(
-        self,
-        keys: Sequence[str],
-        texts: Sequence[str],
-        prefixes: Sequence[str] | None,
-        keep: Any,
-    ) -> list[Any]:
-        """``keep(token scores)`` of each text (after its prefix), from the result cache
-        or from one length-sorted batch run of the model over the texts not cached yet."""
-        if self._model is None:
-            self.load()
-        from mtqc.scorers._hf import token_logprobs
-
-        known = self._cache.get_many(set(keys))
-        todo = sorted(
-            {
-                k: (t, prefixes[i] if prefixes is not None else "")
-                for i, (k, t) in enumerate(zip(keys, texts, strict=True))
-                if k not in known
-            }.items()
-        )
-        if todo:
-
-            def count(_n: int) -> None:
-                self.model_calls += 1
-
-            scores = token_logprobs(
-                self._model,
-                self._tok,
-                [t for _, (t, _) in todo],
-                prefixes=[p for _, (_, p) in todo] if prefixes is not None else None,
-                batch_size=self.batch_size,
-                on_batch=count,
-            )
-            fresh = {k: keep(ts) for (k, _), ts in zip(todo, scores, strict=True)}
-            self._cache.put_many(fresh)
-            known.update(fresh)
-        return [known[k] for k in keys]
 
     def _output(self, seg: Segment, a: Analysis) -> ScorerOutput:
         flagged = flag_words(a.words, self.threshold, self.grow)

@@ -249,53 +249,38 @@ class SourceEvidenceScorer(CausalLMScorerBase):
 
     def word_gains(self, segments: Sequence[Segment]) -> list[list[dict[str, Any]]]:
         """Per MT word: ``bits`` alone, ``cond_bits`` given the source, ``gain``."""
-        from mtqc.scorers._hf import token_logprobs
+        from mtqc.scorers.cache import fetch
         from mtqc.scorers.lm import words_from_tokens
 
         prompts = [translation_prompt(s.src or "", s.src_lang, s.tgt_lang) for s in segments]
-        keys = [text_key(p, s.mt) for p, s in zip(prompts, segments, strict=True)]
-        known = self._cache.get_many(set(keys))
-        todo = sorted(
-            {
-                k: (p, s.mt)
-                for k, p, s in zip(keys, prompts, segments, strict=True)
-                if k not in known
-            }.items()
-        )
-        if todo:
+        texts = [s.mt for s in segments]
 
-            def count(_n: int) -> None:
-                self.model_calls += 1
-
-            texts = [mt for _, (_, mt) in todo]
-            plain = token_logprobs(
-                self._model, self._tok, texts, batch_size=self.batch_size, on_batch=count
-            )
-            cond = token_logprobs(
-                self._model,
-                self._tok,
-                texts,
-                prefixes=[p for _, (p, _) in todo],
-                batch_size=self.batch_size,
-                on_batch=count,
-            )
-            fresh = {}
-            for (k, (_, mt)), a, b in zip(todo, plain, cond, strict=True):
+        def compute(idx: list[int]) -> list[list[dict[str, Any]]]:
+            mts = [texts[i] for i in idx]
+            plain = self._token_scores(mts)
+            cond = self._token_scores(mts, [prompts[i] for i in idx])
+            out = []
+            for mt, a, b in zip(mts, plain, cond, strict=True):
                 wa = words_from_tokens(mt, a.offsets, a.bits)
                 wb = words_from_tokens(mt, b.offsets, b.bits)
-                fresh[k] = [
-                    {
-                        "start": x.start,
-                        "end": x.end,
-                        "bits": round(x.bits, 3),
-                        "cond_bits": round(y.bits, 3),
-                        "gain": round(x.bits - y.bits, 3),
-                    }
-                    for x, y in zip(wa, wb, strict=True)
-                ]
-            self._cache.put_many(fresh)
-            known.update(fresh)
-        return [known[k] for k in keys]
+                out.append(
+                    [
+                        {
+                            "start": x.start,
+                            "end": x.end,
+                            "bits": round(x.bits, 3),
+                            "cond_bits": round(y.bits, 3),
+                            "gain": round(x.bits - y.bits, 3),
+                        }
+                        for x, y in zip(wa, wb, strict=True)
+                    ]
+                )
+            return out
+
+        if self._model is None:
+            self.load()
+        keys = [text_key(p, mt) for p, mt in zip(prompts, texts, strict=True)]
+        return fetch(self._cache, keys, compute)
 
     def _m003(self, seg: Segment, words: list[dict[str, Any]], out: ScorerOutput) -> None:
 

@@ -331,23 +331,22 @@ class SpanTagger:
     def score(self, segments: list[Segment]):  # -> list[ScorerOutput]
         """One output per segment: M002 flags and ``tagger_*`` metrics."""
         from mtqc.scorers import ScorerOutput, text_key
+        from mtqc.scorers.cache import fetch
 
         self.load()
+
+        def compute(todo: list[int]) -> list[Any]:
+            values: dict[int, Any] = {}
+            for mode in _MODES:
+                idx = [i for i in todo if bool(segments[i].ref) == (mode == "reference")]
+                if idx:
+                    new = self._run(mode, [segments[i] for i in idx])
+                    values.update(zip(idx, new, strict=True))
+            return [values[i] for i in todo]
+
         keys = [text_key("tagger", s.mt, s.ref or None) for s in segments]
-        found = self._cache.get_many(keys) if self._cache else {}
-        todo = [i for i, k in enumerate(keys) if k not in found]
-        for mode in _MODES:
-            idx = [i for i in todo if bool(segments[i].ref) == (mode == "reference")]
-            if not idx:
-                continue
-            new = self._run(mode, [segments[i] for i in idx])
-            fresh = {keys[i]: v for i, v in zip(idx, new, strict=True)}
-            found.update(fresh)
-            if self._cache:
-                self._cache.put_many(fresh)
         outs = []
-        for seg, k in zip(segments, keys, strict=True):
-            v = found[k]
+        for seg, v in zip(segments, fetch(self._cache, keys, compute), strict=True):
             flags = [self._flag(seg, *sp) for sp in v["spans"]]
             outs.append(ScorerOutput(flags=flags, metrics=dict(v["metrics"])))
         return outs
