@@ -30,6 +30,7 @@ from mtqc.model import Flag, Mode, Report, Segment, SegmentResult, Severity
 from mtqc.outputs import FORMATS, render, write_atomic
 from mtqc.outputs.html import json_for_script, split_spans
 from mtqc.outputs.json_ import report_to_dict
+from mtqc.scorers import make_flag
 
 GOLDEN = Path(__file__).parent / "golden"
 SCHEMA = Path(__file__).parent / "fixtures" / "sarif-2.1.0.schema.json"
@@ -54,21 +55,18 @@ def _flag(
     side: str = "mt",
     evidence: dict[str, Any] | None = None,
 ) -> Flag:
-    text = (seg.mt if side == "mt" else getattr(seg, side))[start:end]
-    return Flag(
-        code=code,
-        name=name,
-        segment_id=seg.id,
-        start=start,
-        end=end,
-        text=text,
+    return make_flag(
+        code,
+        name,
+        seg,
+        start,
+        end,
         severity=severity,
         category=category,
         message=message,
         suggestions=list(suggestions),
-        evidence=evidence or {},
+        evidence=evidence,
         side=side,
-        fingerprint=fingerprint(code, text),
     )
 
 
