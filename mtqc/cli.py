@@ -124,7 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_output_args(c: argparse.ArgumentParser) -> None:
     c.add_argument("-f", "--format", choices=OUTPUT_FORMATS, default="text")
-    c.add_argument("-o", "--output", help="write the report here (atomically) instead of stdout")
+    c.add_argument(
+        "-o",
+        "--output",
+        help="write the report here instead of stdout (- is stdout; a regular file is "
+        "replaced atomically, a device, pipe or symlink's target is written through)",
+    )
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
@@ -191,12 +196,11 @@ def gate_failures(report: Report, fail_on: str, max_score: float | None) -> list
 
 
 def _emit(text: str, output: str | None) -> None:
-    if output:
-        from mtqc.outputs import write_atomic
+    """Write to ``-o`` (``-`` or nothing: stdout; devices, pipes and symlinks written
+    through; a regular file replaced atomically)."""
+    from mtqc.outputs import write_output
 
-        write_atomic(output, text)
-    else:
-        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    write_output(output or None, text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -253,7 +257,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     color = args.color == "always" or (
         args.color == "auto"
-        and not args.output
+        and args.output in (None, "", "-")
         and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ
     )
@@ -380,10 +384,49 @@ COMMANDS = {
 }
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that cleanups (temporary files, the store's
+    transaction, the server socket) run as they do for Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _install_sigterm() -> Any:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # pragma: no cover - no signals here
+        return None
+
+
+def _restore_sigterm(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    previous = _install_sigterm()
+    try:
+        return _main(argv)
+    finally:
+        _restore_sigterm(previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
+    except Terminated:
+        print("mtqc: terminated", file=sys.stderr)
+        return 143
     except MtqcError as e:
         print(f"mtqc: error: {e}", file=sys.stderr)
         return e.exit_code

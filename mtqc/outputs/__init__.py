@@ -13,20 +13,19 @@ junit     JUnit XML, one test case per segment
 github    GitHub Actions annotations (workflow commands)
 ========  ==================================================================
 
-Only ``text`` uses colour. :func:`write_atomic` writes a file so that readers never see
-a half-written one.
+Only ``text`` uses colour. :func:`write_output` writes a rendered report where ``-o``
+points (``-`` is stdout); :func:`write_atomic` replaces a regular file atomically (readers
+never see a half-written one) and writes through devices, pipes and symlinks
+(:mod:`mtqc.outputs._write`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
-from mtqc.errors import MtqcError, UsageError
+from mtqc.errors import UsageError
 from mtqc.model import Report
+from mtqc.outputs._write import write_atomic, write_output
 from mtqc.outputs.csv_ import render_csv
 from mtqc.outputs.github import render_github
 from mtqc.outputs.html import render_html
@@ -60,44 +59,4 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     return renderer(report, color=color)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` atomically, creating parent directories.
-
-    The text goes to a temporary file in the same directory, is flushed and fsynced,
-    then renamed over ``path``: readers see the old file or the new one, never a
-    half-written one. An existing file keeps its permissions; a new one gets 0644.
-    """
-    target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise MtqcError(
-            f"cannot write {target}: {e.strerror or e}; check that the directory "
-            "can be created and is writable"
-        ) from e
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise MtqcError(
-                f"cannot write {target}: {e.strerror or e}; check free space and permissions"
-            ) from e
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable (POSIX)
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-__all__ = ["FORMATS", "render", "write_atomic"]
+__all__ = ["FORMATS", "render", "write_atomic", "write_output"]

@@ -1,0 +1,178 @@
+"""Writing a rendered report to where ``-o`` points.
+
+* ``-`` is standard output.
+* A path that exists and is not a regular file — a character device (``/dev/null``,
+  ``/dev/stdout``), a named pipe, a socket — is written *through*: opened and written,
+  never replaced, so ``-o /dev/null`` cannot replace the system's ``/dev/null`` and a
+  pipe's reader gets the report.
+* A regular file (or a path that does not exist yet) is written atomically: to a
+  temporary file in the directory of the *real* target (symlinks followed), flushed,
+  fsynced and renamed over it. A symlink therefore keeps pointing where it pointed, and
+  the file it names gets the new content. Readers see the old file or the new one.
+
+Temporary files are named ``.<name>.mtqc-<pid>-<random>.tmp``. They are removed when
+the write fails or the process is interrupted (``SIGTERM`` becomes an exception in the
+CLI); after a ``SIGKILL`` or a power cut one can be left behind, and the next write to the
+same target removes those whose process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import stat
+import sys
+import time
+from pathlib import Path
+
+from mtqc.errors import MtqcError
+
+STDOUT = "-"
+TMP_MARK = ".mtqc-"
+#: a leftover temporary file older than this is removed even if its pid is alive
+#: (pids are reused; no write takes a day)
+STALE_AFTER_S = 24 * 3600
+_WRITE_THROUGH_DIRS = ("/dev/", "/proc/")
+
+
+def _tmp_re(name: str) -> re.Pattern[str]:
+    return re.compile(rf"^\.{re.escape(name)}\.mtqc-(\d+)-[0-9a-f]+\.tmp$")
+
+
+def write_output(path: str | os.PathLike[str] | None, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path``: ``None`` or ``"-"`` is standard output."""
+    if path is None or str(path) == STDOUT:
+        out = sys.stdout
+        out.write(text if text.endswith("\n") or not text else text + "\n")
+        out.flush()
+        return
+    write_atomic(path, text)
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path``: atomically for a regular file, through for
+    anything else (devices, pipes, sockets); see the module docstring.
+
+    Parent directories of a new file are created. An existing file keeps its
+    permissions; a new one gets 0644 (less the umask's write bits for others).
+    """
+    data = text.encode("utf-8")  # before touching anything: an encoding error changes nothing
+    shown = os.fspath(path)
+    try:
+        st: os.stat_result | None = os.stat(path)  # follows symlinks
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise _cannot(shown, e, "check the path and its permissions") from e
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise MtqcError(f"cannot write {shown}: it is a directory; give a file name with -o")
+    if (st is not None and not stat.S_ISREG(st.st_mode)) or _is_special_path(shown):
+        _write_through(shown, data)
+        return
+    target = Path(os.path.realpath(path))  # write beside the real file, not the link
+    _replace(shown, target, data, st.st_mode & 0o7777 if st is not None else 0o644)
+
+
+def _is_special_path(path: str) -> bool:
+    real = os.path.realpath(path)
+    return any(p.startswith(_WRITE_THROUGH_DIRS) for p in (os.path.abspath(path), real))
+
+
+def _write_through(shown: str, data: bytes) -> None:
+    try:
+        fd = os.open(shown, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError as e:
+        raise _cannot(shown, e, "check that it can be opened for writing") from e
+    try:
+        view = memoryview(data)
+        while view:
+            n = os.write(fd, view)
+            view = view[n:]
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise _cannot(shown, e, "check the device or the pipe's reader") from e
+    finally:
+        os.close(fd)
+
+
+def _replace(shown: str, target: Path, data: bytes, mode: int) -> None:
+    directory = target.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _cannot(shown, e, "check that the directory can be created and is writable") from e
+    remove_stale_temporaries(target)
+    tmp = directory / f".{target.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        raise _cannot(shown, e, "check that the directory can be created and is writable") from e
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException as e:  # incl. KeyboardInterrupt and the CLI's SIGTERM exit
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise _cannot(shown, e, "check free space and permissions") from e
+        raise
+    with contextlib.suppress(OSError):  # make the rename durable (POSIX)
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def remove_stale_temporaries(target: str | os.PathLike[str], *, now: float | None = None) -> int:
+    """Remove temporary files an interrupted write to ``target`` left behind.
+
+    A temporary file is stale when its process is gone, or when it is older than
+    :data:`STALE_AFTER_S`. Returns how many were removed.
+    """
+    target = Path(target)
+    pattern = _tmp_re(target.name)
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return 0
+    for entry in entries:
+        m = pattern.match(entry.name)
+        if not m:
+            continue
+        pid = int(m.group(1))
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except OSError:
+            continue
+        if pid == os.getpid() and age < STALE_AFTER_S:
+            continue  # ours, possibly in flight in another thread
+        if _alive(pid) and age < STALE_AFTER_S:
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process (or an absurd pid): leave it
+    return True
+
+
+def _cannot(shown: str, e: OSError, what: str) -> MtqcError:
+    return MtqcError(f"cannot write {shown}: {e.strerror or e}; {what}")
