@@ -2,12 +2,14 @@
 
 Two formats are read.
 
-**MQM JSONL** (``fmt="mqm-jsonl"``), as in ``benchmarks/mqm-ted21.zh-en.jsonl``: one JSON
-object per line with ``id``, ``hyp`` (the MT; ``mt`` is accepted too), optional ``src``,
-``ref``, ``doc``, ``seg``, ``system``, ``lp``, ``is_human``, and ``spans``: a list of
-``{start, end, severity, category?, nontranslation?}``. Offsets are half-open code-point
+**MQM JSONL** (``fmt="mqm-jsonl"``), as in ``benchmarks/mqm-ted21.zh-en.jsonl`` and
+``benchmarks/nlnews-dev.nl-en.jsonl``: one JSON object per line with ``id``, ``hyp`` (the
+MT; ``mt`` is accepted too), optional ``src``, ``ref``, ``bt`` (a back-translation of the
+MT), ``doc``, ``seg``, ``system``, ``lp`` (``nl-en``; or ``src_lang`` and ``tgt_lang``),
+``is_human``, and ``spans``: a list of ``{start, end, severity, category?,
+nontranslation?}`` (other span fields are ignored). Offsets are half-open code-point
 offsets into ``hyp``. ``mqm_score`` and ``has_major`` are used when present, computed from
-the spans otherwise (see :func:`mqm_penalty`).
+the spans otherwise (see :func:`mqm_penalty`; ``GoldItem.mqm_given`` tells which).
 
 **WMT QE error-span TSV** (``fmt="wmt-tsv"``): the layout of the WMT23 and WMT24 Quality
 Estimation shared task 2, "fine-grained error span detection"
@@ -45,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from mtqc.errors import InputError
-from mtqc.model import Segment
+from mtqc.model import Mode, Segment
 
 #: Gold span severities after normalisation ("critical" is read as "major").
 GOLD_SEVERITIES = ("minor", "major")
@@ -62,7 +64,10 @@ _IGNORED_SEVERITIES = {"neutral", "no-error", "none", ""}
 
 
 class GoldSpan(NamedTuple):
-    """A gold error span: half-open code-point offsets into the MT, severity minor|major."""
+    """A gold error span: half-open code-point offsets into the MT, severity minor|major.
+
+    Its category, when the gold gives one, is in ``GoldItem.categories`` at the same index.
+    """
 
     start: int
     end: int
@@ -73,7 +78,9 @@ class GoldSpan(NamedTuple):
 class GoldItem:
     """One annotated MT segment.
 
-    ``spans`` are :class:`GoldSpan` tuples ``(start, end, severity)``; ``line`` is the
+    ``spans`` are :class:`GoldSpan` tuples ``(start, end, severity)``; ``categories`` is
+    parallel to ``spans`` (the span's ``category``, ``""`` when the gold has none);
+    ``mqm_given`` is False when ``mqm_score`` was computed from the spans; ``line`` is the
     1-based line of the item in its gold file. ``is_human`` items are human translations
     (kept by the reader, excluded from scoring by :func:`mtqc.evaluation.evaluate`).
     """
@@ -82,6 +89,7 @@ class GoldItem:
     mt: str
     src: str | None = None
     ref: str | None = None
+    bt: str | None = None
     doc: str = ""
     seg: int | str | None = None
     spans: list[GoldSpan] = field(default_factory=list)
@@ -92,6 +100,8 @@ class GoldItem:
     lp: str = ""
     line: int = 0
     source_file: str = ""
+    categories: list[str] = field(default_factory=list)
+    mqm_given: bool = True
 
 
 def mqm_penalty(spans: Iterable[dict[str, Any]]) -> float:
@@ -246,6 +256,7 @@ def _mqm_item(obj: dict[str, Any], path: str, lineno: int, spans_key: str) -> Go
             hint="use an empty list for a segment without errors",
         )
     spans: list[GoldSpan] = []
+    categories: list[str] = []
     for s in raw_spans:
         if not isinstance(s, dict):
             raise InputError(path, "each span must be a JSON object", line=lineno)
@@ -260,7 +271,9 @@ def _mqm_item(obj: dict[str, Any], path: str, lineno: int, spans_key: str) -> Go
         sev = _normalise_severity(s.get("severity"), path, lineno)
         if sev is not None:
             spans.append(GoldSpan(start, end, sev))
+            categories.append(str(s.get("category") or ""))
     score = obj.get("mqm_score")
+    mqm_given = score is not None
     if score is None:
         score = mqm_penalty(raw_spans)
     elif not _is_finite_number(score):
@@ -271,12 +284,15 @@ def _mqm_item(obj: dict[str, Any], path: str, lineno: int, spans_key: str) -> Go
             bool(s.get("nontranslation")) for s in raw_spans
         )
     lp = str(obj.get("lp") or "")
+    if not lp and obj.get("src_lang") and obj.get("tgt_lang"):
+        lp = f"{obj['src_lang']}-{obj['tgt_lang']}"
     seg = obj.get("seg")
     return GoldItem(
         id=str(item_id),
         mt=mt,
         src=_opt_str(obj.get("src")),
         ref=_opt_str(obj.get("ref")),
+        bt=_opt_str(obj.get("bt")),
         doc=str(obj.get("doc") or ""),
         seg=seg if isinstance(seg, int | str) and not isinstance(seg, bool) else None,
         spans=spans,
@@ -287,6 +303,8 @@ def _mqm_item(obj: dict[str, Any], path: str, lineno: int, spans_key: str) -> Go
         lp=lp,
         line=lineno,
         source_file=path,
+        categories=categories,
+        mqm_given=mqm_given,
     )
 
 
@@ -481,10 +499,21 @@ def _wmt_item(cols: dict[str, str], path: str, lineno: int) -> GoldItem:
         lp=lp,
         line=lineno,
         source_file=path,
+        categories=[""] * len(spans),
+        mqm_given=bool(mqm_text),
     )
 
 
 # ------------------------------------------------------------------------ to segments
+
+
+#: The gold texts each mode feeds to the checker besides the MT.
+MODE_INPUTS: dict[Mode, tuple[str, ...]] = {
+    Mode.TARGET: (),
+    Mode.REFERENCE: ("ref",),
+    Mode.SOURCE: ("src",),
+    Mode.ROUND_TRIP: ("src", "bt"),
+}
 
 
 def gold_to_segments(
@@ -492,12 +521,23 @@ def gold_to_segments(
     with_ref: bool = True,
     with_src: bool = True,
     include_human: bool = False,
+    *,
+    with_bt: bool = True,
+    mode: Mode | str | None = None,
 ) -> list[Segment]:
     """Segments to run the checker on: one per gold item, ``id`` and ``line`` kept.
 
+    ``mode`` (a :class:`~mtqc.model.Mode` or its name) feeds exactly the texts that mode
+    needs (:data:`MODE_INPUTS`: target-only the MT alone, reference +ref, source +src,
+    round-trip +src+bt) and overrides ``with_ref`` / ``with_src`` / ``with_bt``.
     Human translations are left out unless ``include_human`` (they are not scored).
     ``src_lang``/``tgt_lang`` come from the item's language pair (``zh-en``) when known.
     """
+    if mode is not None:
+        from mtqc.engine import parse_mode
+
+        sides = MODE_INPUTS[parse_mode(mode) or Mode.TARGET]
+        with_ref, with_src, with_bt = ("ref" in sides), ("src" in sides), ("bt" in sides)
     segments: list[Segment] = []
     for g in gold_items:
         if g.is_human and not include_human:
@@ -509,6 +549,7 @@ def gold_to_segments(
                 mt=g.mt,
                 src=g.src if with_src else None,
                 ref=g.ref if with_ref else None,
+                bt=g.bt if with_bt else None,
                 src_lang=src_lang or None,
                 tgt_lang=tgt_lang or "en",
                 doc_id=g.doc,

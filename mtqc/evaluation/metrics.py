@@ -361,3 +361,62 @@ def grouped_correlation(
         n_groups=len(taus),
         n_skipped=skipped,
     )
+
+
+# ------------------------------------------------------------------- span level
+
+
+@dataclass(slots=True)
+class Rate:
+    """``hits`` of ``total``; ``value`` is ``None`` when ``total`` is 0."""
+
+    hits: int = 0
+    total: int = 0
+
+    @property
+    def value(self) -> float | None:
+        return self.hits / self.total if self.total else None
+
+    def add(self, hit: bool) -> None:
+        self.hits += bool(hit)
+        self.total += 1
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {"hits": self.hits, "total": self.total, "rate": self.value}
+
+
+def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """Half-open spans share at least one code point (``a.start < b.end`` and
+    ``a.end > b.start``). An empty span overlaps nothing."""
+    return a_start < b_end and a_end > b_start
+
+
+# ------------------------------------------------------------------------- ROC-AUC
+
+
+def roc_auc(scores: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """Area under the ROC curve of ``scores`` against binary ``labels``, ties counted half.
+
+    The Mann-Whitney U formulation: AUC = P(score of a random positive > score of a random
+    negative) + ½ P(equal) = (R₊ − n₊(n₊+1)/2) / (n₊ n₋), with R₊ the sum of the positives'
+    ranks when all scores are ranked together and tied scores share their mean rank.
+    ``None`` when there is no positive or no negative.
+    """
+    if len(scores) != len(labels):
+        raise ValueError("scores and labels must have the same length")
+    n_pos = sum(1 for y in labels if y)
+    n_neg = len(labels) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return None
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    rank_sum_pos = 0.0
+    k = 0
+    while k < len(order):
+        j = k
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[k]]:
+            j += 1
+        mean_rank = (k + j) / 2 + 1  # ranks k+1 .. j+1 share their mean
+        rank_sum_pos += mean_rank * sum(1 for i in order[k : j + 1] if labels[i])
+        k = j + 1
+    u = rank_sum_pos - n_pos * (n_pos + 1) / 2
+    return u / (n_pos * n_neg)

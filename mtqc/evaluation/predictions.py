@@ -25,13 +25,14 @@ from mtqc.model import Report, Severity
 
 
 class PredFlag(NamedTuple):
-    """A predicted span: half-open code-point offsets into the MT, its severity and text."""
+    """A predicted span: half-open code-point offsets, severity, side, text and rule code."""
 
     start: int
     end: int
     severity: Severity
     side: str = "mt"
     text: str | None = None
+    code: str = ""
 
 
 @dataclass(slots=True)
@@ -42,6 +43,10 @@ class Prediction:
     score: float
     flags: list[PredFlag] = field(default_factory=list)
     line: int = 0
+
+    def mt_flags(self) -> list[PredFlag]:
+        """The flags that count, as they are: on the MT (``side`` ``"mt"``), minor or worse."""
+        return [f for f in self.flags if f.side == "mt" and f.severity >= Severity.MINOR]
 
     def mt_spans(self) -> list[tuple[int, int, str]]:
         """The flags that count: on the MT, minor or worse; ``(start, end, minor|major)``."""
@@ -101,7 +106,17 @@ def _prediction(obj: dict[str, Any], path: str, lineno: int) -> Prediction:
             raise InputError(path, str(e), line=lineno) from None
         side = fl.get("side") or "mt"
         text = fl.get("text")
-        flags.append(PredFlag(start, end, sev, str(side), text if isinstance(text, str) else None))
+        code = fl.get("code")
+        flags.append(
+            PredFlag(
+                start,
+                end,
+                sev,
+                str(side),
+                text if isinstance(text, str) else None,
+                str(code) if code is not None else "",
+            )
+        )
     line = obj.get("line", 0)
     return Prediction(
         id=str(pid), score=float(score), flags=flags, line=line if isinstance(line, int) else 0
@@ -115,7 +130,7 @@ def predictions_from_report(report: Report) -> list[Prediction]:
             id=r.segment.id,
             score=float(r.score),
             line=r.segment.line,
-            flags=[PredFlag(f.start, f.end, f.severity, f.side, f.text) for f in r.flags],
+            flags=[PredFlag(f.start, f.end, f.severity, f.side, f.text, f.code) for f in r.flags],
         )
         for r in report.results
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mtqc.errors import UsageError
-from mtqc.evaluation.metrics import PRF, Confusion, ThresholdPoint
+from mtqc.evaluation.metrics import PRF, Confusion, Rate, ThresholdPoint
 from mtqc.evaluation.run import EvalResult
 
 FORMATS = ("text", "json")
@@ -46,13 +46,20 @@ def _text(r: EvalResult, per_doc: bool) -> str:
         if r.n_extra_predictions
         else ""
     )
-    out.append(f"Scored {r.n_scored} MT items of {r.n_gold_items} gold items{human}{extra}.")
+    mode = f" (mode: {r.mode})" if r.mode else ""
+    out.append(f"Scored {r.n_scored} MT items of {r.n_gold_items} gold items{human}{extra}{mode}.")
+    if r.joined_by == "order":
+        out.append(
+            "NOTE: no prediction has a gold id; predictions were matched to gold items by position."
+        )
     if r.n_text_mismatch:
         out.append(
             f"WARNING: on {r.n_text_mismatch} item(s) a flag's text differs from the gold MT "
             f"at its offsets (e.g. {', '.join(r.text_mismatch_ids)}): the predictions were "
             "probably made on different text."
         )
+    out.append("")
+    out.extend(_span_section(r))
     out.append("")
     out.append("Character-level spans (micro-average over all code points)")
     out.append(_row("", "precision", "recall", "F1", "matched", "flagged", "gold"))
@@ -70,7 +77,14 @@ def _text(r: EvalResult, per_doc: bool) -> str:
     if r.precision_at_recall is not None:
         out.append(_point_row(f"P at R>={r.min_recall:g}: score >= {{t}}", r.precision_at_recall))
     out.append("")
-    out.append("Risk score vs MQM score (positive = riskier segments have more errors)")
+    if r.n_mqm_given == r.n_scored:
+        out.append("Risk score vs MQM score (positive = riskier segments have more errors)")
+    else:
+        given = f"{r.n_mqm_given} of {r.n_scored} items" if r.n_mqm_given else "no item"
+        out.append(
+            "Risk score vs MQM score computed from the gold spans (Google weights; "
+            f"{given} had an mqm_score)"
+        )
     out.append(_row("", "Kendall tau-b", "Pearson", width=14))
     out.append(_row("all MT items", _num(r.kendall_tau_b), _num(r.pearson), width=14))
     g = r.grouped
@@ -96,6 +110,43 @@ def _text(r: EvalResult, per_doc: bool) -> str:
         for doc, c in r.per_doc.items():
             out.append(_prf_row(doc or "(no document)", c))
     return "\n".join(out) + "\n"
+
+
+def _rate(r: Rate, digits: int = 3) -> str:
+    return f"{r.hits}/{r.total} ({_num(r.value, digits)})" if r.total else "0/0"
+
+
+def _span_section(r: EvalResult) -> list[str]:
+    out = [
+        "Gold spans found (a minor-or-worse flag on the MT overlaps the span)",
+        f"  all spans                         {_rate(r.spans_all)}",
+        f"  major spans                       {_rate(r.spans_major)}",
+    ]
+    if r.spans_by_category and set(r.spans_by_category) != {"(none)"}:
+        out.append("  by category:")
+        for cat, rate in r.spans_by_category.items():
+            major = r.spans_by_category_major[cat]
+            tail = f"   major {major.hits}/{major.total}" if major.total else ""
+            out.append(f"    {cat:<32}{rate.hits:>4}/{rate.total:<5}{tail}".rstrip())
+    out.append("")
+    out.append(
+        f"Clean lines flagged (no gold span, a minor-or-worse MT flag): "
+        f"{r.clean_flagged.hits} / {r.clean_flagged.total}"
+    )
+    out.append(
+        f"Flag precision (minor-or-worse MT flags overlapping a gold span): "
+        f"{_rate(r.flag_precision, 2)}"
+    )
+    for code, rate in r.flag_precision_by_code.items():
+        out.append(f"    {code:<10}{rate.hits:>5}/{rate.total:<5} {_num(rate.value, 2):>5}")
+    out.append("")
+    n = r.n_scored
+    out.append(
+        "Line ROC-AUC of the risk score (ties count half): "
+        f"any error {_num(r.auc_any)} ({r.n_gold_any} of {n} lines), "
+        f"has_major {_num(r.auc_major)} ({r.n_gold_major} of {n})"
+    )
+    return out
 
 
 def _row(label: str, *cells: str, width: int = 10) -> str:
