@@ -43,6 +43,12 @@ def create_app(
         TRUSTED_HOSTS=trusted_hosts,
     )
     app.extensions["mtqc_store"] = store
+
+    @app.teardown_request
+    def _release_connection(exc: BaseException | None) -> None:
+        # werkzeug runs each request on a new thread: hand its connection back
+        store.db.release()
+
     security.install(app, token)
     _register_errors(app)
     _register_pages(app, store, token)

@@ -2,7 +2,11 @@
 
 SQL is written once with ``?`` placeholders; the few dialect differences (placeholder
 style, auto-increment keys, string aggregation, locking for migrations) live here.
-Connections are per thread, so one :class:`Database` can serve a threaded web server.
+A thread takes a connection when it first needs one and keeps it until it calls
+:meth:`Database.release` (the dashboard does, at the end of every request); released
+connections wait in a small pool (:data:`POOL_SIZE`) for the next thread, and the rest are
+closed. So a threaded web server, which runs each request on a new thread, holds at most
+one connection per request in flight plus the pool, however long it runs.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from mtqc.errors import InputError, UsageError
 
 DEFAULT_SQLITE_PATH = Path("reports") / "mtqc-history.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: idle connections kept for reuse after :meth:`Database.release`
+POOL_SIZE = 4
 
 
 def redact(url: str) -> str:
@@ -51,10 +57,12 @@ def _set_wal(conn: Any, attempts: int = 50) -> None:
 class Database:
     """A connection factory for one store URL; ``kind`` is ``sqlite`` or ``postgresql``."""
 
-    def __init__(self, url: str | None):
+    def __init__(self, url: str | None, *, pool_size: int = POOL_SIZE):
         self.url, self.kind, self.path = _parse_url(url)
         self._local = threading.local()
-        self._all: list[Any] = []
+        self._all: list[Any] = []  # every open connection (in use or idle)
+        self._idle: list[Any] = []  # released, ready for the next thread
+        self._pool_size = pool_size
         self._lock = threading.Lock()
 
     # -- connections -------------------------------------------------------------------
@@ -63,12 +71,44 @@ class Database:
     def conn(self) -> Any:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._connect()
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                conn = self._connect()
+                with self._lock:
+                    self._all.append(conn)
             self._local.conn = conn
             self._local.depth = 0
-            with self._lock:
-                self._all.append(conn)
         return conn
+
+    def release(self) -> None:
+        """Give back this thread's connection: to the pool, or closed when it is full.
+
+        Call it when a thread is done with the store for now (the dashboard does after
+        each request). Inside a transaction it does nothing. The next use in this thread
+        takes a connection again.
+        """
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "depth", 0):
+            return
+        self._local.conn = None
+        healthy = not getattr(conn, "closed", False) and not (
+            self.kind == "sqlite" and conn.in_transaction
+        )
+        with self._lock:
+            if healthy and len(self._idle) < self._pool_size and conn in self._all:
+                self._idle.append(conn)
+                return
+            if conn in self._all:
+                self._all.remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections are open (in use by a thread or idle in the pool)."""
+        with self._lock:
+            return len(self._all)
 
     def _connect(self) -> Any:
         if self.kind == "sqlite":
@@ -113,7 +153,7 @@ class Database:
     def close(self) -> None:
         """Close every connection this object opened (in any thread)."""
         with self._lock:
-            conns, self._all = self._all, []
+            conns, self._all, self._idle = self._all, [], []
         for c in conns:
             with contextlib.suppress(Exception):
                 c.close()
