@@ -85,7 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--per-doc", action="store_true", help="add a per-document breakdown")
     e.add_argument("--pred", help="mtqc JSONL output to score (default: run the checker now)")
-    e.add_argument("--mode", help="checker mode when running now (default: from the gold file)")
+    e.add_argument(
+        "--mode",
+        help="checker mode: target-only (MT only), reference (+ref), source (+src), "
+        "round-trip (+src +bt), fed from the gold file (default: all it has); "
+        "with --pred it only names the mode in the report",
+    )
+    e.add_argument("--src-lang", help="source language code for the checker run (e.g. nl)")
+    e.add_argument("--tgt-lang", help="target language code for the checker run (default: en)")
     e.add_argument("--threshold", type=float, help="risk threshold for flagged-segment figures")
     e.add_argument("--config", help="config file for the checker run")
     e.add_argument("--format", choices=("text", "json"), default="text")
@@ -319,6 +326,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     fmt = {"mqm": "mqm-jsonl", "wmt-tsv": "wmt-tsv", None: None}[args.gold_format]
     gold = load_gold(args.gold, fmt, spans_key=args.spans_key)
+    from mtqc.engine import parse_mode
+
+    mode = parse_mode(args.mode)
     if args.pred:
         preds = load_predictions(args.pred)
         source = args.pred
@@ -326,13 +336,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from mtqc.engine import check_segments
 
         settings = _settings(args)
-        preds = check_segments(gold_to_segments(gold), settings)
+        preds = check_segments(gold_to_segments(gold, mode=mode), settings)
         source = "the checker run"
         if args.write_pred:
             from mtqc.outputs import render, write_atomic
 
             write_atomic(args.write_pred, render(preds, "jsonl"))
-    result = evaluate(gold, preds, threshold=args.threshold, pred_source=source)
+    result = evaluate(
+        gold,
+        preds,
+        threshold=args.threshold,
+        pred_source=source,
+        mode=mode.value if mode else None,
+    )
     _emit(format_result(result, args.format, per_doc=args.per_doc), args.output)
     return EXIT_OK
 
