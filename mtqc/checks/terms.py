@@ -40,7 +40,10 @@ non-comment line is the header naming the columns, in any order):
     ``only:REGEX`` — flag only when it does (both case-insensitive);
     ``source:REGEX`` — flag only when the segment has a source text and REGEX matches
     it: for false friends that are ordinary English words ("eventually", "actual") and
-    are wrong only when the source has the Dutch word (skipped without a source).
+    are wrong only when the source has the Dutch word (skipped without a source);
+    ``narration:REGEX`` — flag only outside quotations (a newsroom convention such as
+    ‘in our country’ is the journalist's calque, but a quoted speaker may say it), and,
+    as with ``unless``, skip when REGEX matches the sentence (``narration:-`` for none).
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ class TermEntry:
     only: re.Pattern[str] | None
     line: int
     source: re.Pattern[str] | None = None
+    narration: bool = False
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
@@ -152,18 +156,24 @@ def load_term_list(path: Path | str) -> list[TermEntry]:
         except (ValueError, re.error) as err:
             raise ConfigError(f"{where}: {err}") from err
         unless = only = source = None
+        narration = False
         context = row.get("context", "")
         if context:
             kind, _, rx = context.partition(":")
-            if kind not in ("unless", "only", "source") or not rx:
+            if kind not in ("unless", "only", "source", "narration") or not rx:
                 raise ConfigError(
-                    f"{where}: context must be 'unless:REGEX', 'only:REGEX' or 'source:REGEX'"
+                    f"{where}: context must be 'unless:REGEX', 'only:REGEX', "
+                    "'source:REGEX' or 'narration:REGEX'"
                 )
             try:
-                compiled = re.compile(rx, re.IGNORECASE)
+                compiled = re.compile(rx, re.IGNORECASE) if rx != "-" else None
             except re.error as err:
                 raise ConfigError(f"{where}: context regex: {err}") from err
-            if kind == "unless":
+            if kind == "narration":
+                narration, unless = True, compiled
+            elif compiled is None:
+                raise ConfigError(f"{where}: context '{kind}:-' needs a regular expression")
+            elif kind == "unless":
                 unless = compiled
             elif kind == "source":
                 source = compiled
@@ -188,6 +198,7 @@ def load_term_list(path: Path | str) -> list[TermEntry]:
                 only=only,
                 line=n,
                 source=source,
+                narration=narration,
             )
         )
     return entries
@@ -275,6 +286,8 @@ def match_entries(
         for m in e.regex.finditer(text):
             if m.end() == m.start():
                 continue
+            if e.narration and inside_quotation(text, m.start()):
+                continue
             if e.only is not None or e.unless is not None:
                 sentence = text[_sentence_start(text, m.start()) : _sentence_end(text, m.end())]
                 if e.only is not None and not e.only.search(sentence):
@@ -283,6 +296,33 @@ def match_entries(
                     continue
             found.append((m.start(), m.end(), e))
     return resolve_overlaps(found)
+
+
+_OPEN_QUOTES = "“‘«„"
+_CLOSE_QUOTES = "”’»"
+
+
+def inside_quotation(text: str, pos: int) -> bool:
+    """True when ``pos`` lies inside a quotation that opens before it in ``text``.
+
+    Typographic quotes are counted as open/close pairs (an apostrophe ’ between letters
+    is not a quote); straight double quotes alternate. A segment that starts inside a
+    quotation continued from an earlier paragraph is not detected.
+    """
+    depth = 0
+    straight = 0
+    for i, ch in enumerate(text[:pos]):
+        if ch == '"':
+            straight ^= 1
+        elif ch in _OPEN_QUOTES:
+            if ch == "‘" and 0 < i and text[i - 1].isalpha():
+                continue
+            depth += 1
+        elif ch in _CLOSE_QUOTES:
+            if ch == "’" and 0 < i < len(text) - 1 and text[i + 1].isalpha():
+                continue  # an apostrophe: don't, Belgium’s
+            depth = max(0, depth - 1)
+    return depth > 0 or straight == 1
 
 
 _SENTENCE_END_RE = re.compile(r"[.!?]+[”\"’)]*(?:\s|$)")

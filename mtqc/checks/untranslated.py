@@ -94,6 +94,69 @@ def _mostly_english_words(ws: list[tuple[int, int, str]]) -> bool:
     return sum(1 for w in alpha if w in english) >= 0.6 * len(alpha)
 
 
+#: Dutch function words and newsroom words that are not English words (no "in", "is",
+#: "was", "over", "die", "men", "had"): Dutch evidence on lines too short for langdetect.
+NL_FUNCTION_WORDS = frozenset(
+    """de het een van op om en niet ook met voor naar uit bij aan dat deze dit zijn wordt werd
+    worden heeft hebben maar nog door tot tegen er ze zij hij wij jullie hun zich zal zullen
+    moet moeten gaat gaan waar wat wie hoe waarom omdat als dan toen nu hier daar mijn onze
+    ons uw jij geen wel zo veel nieuwe jaar jaren meer echter werden waren kunnen wil willen
+    lees bekijk kijk luister bijgewerkt gepubliceerd geüpdatet foto beeld bron vandaag gisteren
+    morgen januari februari maart mei juni juli augustus oktober maandag dinsdag woensdag
+    donderdag vrijdag zaterdag zondag uur""".split()
+)
+#: Labels that open a caption, credit or link line in Dutch news ("Foto: Belga").
+NL_LINE_LABELS = frozenset(
+    "foto beeld bron bijgewerkt gepubliceerd geüpdatet lees bekijk kijk luister tekst".split()
+)
+#: Words common in both languages: evidence for neither.
+SHARED_WORDS = frozenset("in is was over had men die me we as an al hand en van".split())
+_LABEL_RE = re.compile(r"^\W*([^\W\d_]+)(?: ook)?\s*:", re.IGNORECASE)
+
+
+def dutch_line_evidence(text: str) -> tuple[list[str], int]:
+    """Dutch words of a line (lowercase words, or a line's first word) and English words.
+
+    A word is Dutch evidence when it is a Dutch function/newsroom word
+    (:data:`NL_FUNCTION_WORDS`), in ``nl_words.txt`` or shaped like a Dutch compound; it
+    is English evidence when it is an English function word (:data:`ENGLISH_MARKERS`) or
+    a common English word that is not Dutch evidence. Capitalised words other than the
+    first are names and count for neither.
+    """
+    nl_words = word_list("nl_words.txt")
+    en_words = word_list("en_words.txt")
+    dutch: list[str] = []
+    english = 0
+    for i, (_, _, w) in enumerate(words(text)):
+        if not w.isalpha():
+            continue
+        if not w.islower() and i > 0:
+            continue
+        low = w.lower()
+        if low in SHARED_WORDS:
+            continue
+        if low in NL_FUNCTION_WORDS or low in nl_words or looks_like_dutch_compound(low):
+            dutch.append(w)
+        elif low in ENGLISH_MARKERS or low in en_words:
+            english += 1
+    return dutch, english
+
+
+def is_dutch_line(text: str) -> bool:
+    """True for a line (a heading, dateline, caption or sentence) that is Dutch, not English.
+
+    ``Bijgewerkt op 12 maart 2021 om 08:15``, ``Lees ook: Overstromingen in Limburg``,
+    ``Foto: Belga`` → True; ``De Lijn reported delays on Monday.`` → False. Needs two
+    Dutch words and at least three times as many Dutch as English words, or a Dutch
+    caption label ("Foto:", "Lees ook:") followed by no English word.
+    """
+    dutch, english = dutch_line_evidence(text)
+    m = _LABEL_RE.match(text)
+    if m and m.group(1).lower() in NL_LINE_LABELS and english == 0:
+        return True
+    return len(dutch) >= 2 and len(dutch) >= 3 * english
+
+
 @rule(
     "U001",
     "untranslated-line",
@@ -104,8 +167,12 @@ def _mostly_english_words(ws: list[tuple[int, int, str]]) -> bool:
 def untranslated_line(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """The whole line is not in the target language.
 
-    What it flags: a line whose language, as detected by langdetect (seed 0), is not the
-    target language with probability >= ``min_prob``. Only lines of at least
+    What it flags: for an English target with a Dutch (or unknown) source, any line —
+    headings, datelines, captions and credits included — that is Dutch by word evidence
+    (:func:`is_dutch_line`: at least two Dutch function, newsroom or frequent words and
+    three times as many Dutch as English words, or a Dutch caption label such as
+    "Foto:" or "Lees ook:"). Otherwise, a line whose language, as detected by langdetect
+    (seed 0), is not the target language with probability >= ``min_prob``. Only lines of at least
     ``min_chars`` letters (and, for space-separated scripts, ``min_words`` words) are
     tested, because detection on short lines is unreliable; for an English target, a
     line with enough English function words (share >= ``english_ratio``) or with at
@@ -120,9 +187,21 @@ def untranslated_line(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     Use instead: translate the line.
     """
     text = seg.mt
+    tgt = lang_base(seg.tgt_lang) or "en"
+    src = lang_base(seg.src_lang)
+    if tgt == "en" and src in ("", "nl") and is_dutch_line(text):
+        dutch, _ = dutch_line_evidence(text)
+        start = len(text) - len(text.lstrip())
+        yield Hit(
+            start,
+            len(text.rstrip()),
+            "The line is in Dutch, not English: it looks untranslated "
+            f"(Dutch words: {', '.join(dutch[:6]) or _LABEL_RE.match(text).group(1)}).",
+            evidence={"detected": "nl", "dutch_words": dutch[:12], "target": tgt},
+        )
+        return
     if len(text) < opts["min_chars"]:
         return
-    tgt = lang_base(seg.tgt_lang) or "en"
     prose = text
     for s, e in reversed(url_spans(text)):
         prose = prose[:s] + " " + prose[e:]
@@ -146,7 +225,6 @@ def untranslated_line(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     lang, prob = _detect(prose)
     if not lang or lang == tgt or prob < opts["min_prob"]:
         return
-    src = lang_base(seg.src_lang)
     why = " (the source language)" if src and lang == src else ""
     start = len(text) - len(text.lstrip())
     yield Hit(
@@ -224,6 +302,8 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     if src_lang == tgt:
         return
     text = seg.mt
+    if dutch and is_dutch_line(text):
+        return  # the whole line is Dutch: U001's finding
     src_words: set[str] = set()
     if seg.src:
         src_words = {w for w in _SRC_WORD_RE.findall(seg.src) if w.islower()}
