@@ -18,6 +18,7 @@ from typing import Any
 from mtqc import __version__
 from mtqc.checks._apply import flag_from_hit
 from mtqc.checks.base import Rule, all_rules
+from mtqc.checks.punctuation import continued_quotations
 from mtqc.config import Config
 from mtqc.errors import UsageError
 from mtqc.metrics import reference_scores
@@ -234,6 +235,7 @@ def check_segments(segments: Sequence[Segment], settings: EngineSettings | None 
                 continue
             flags.extend(_flags(ar, seg))
         results.append(SegmentResult(segment=seg, flags=flags))
+    continued_quotations(results)  # document context: multi-paragraph quotations
 
     corpus: dict[str, dict[str, Any]] = {}
     if any(s.ref for s in segs):

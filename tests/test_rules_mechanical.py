@@ -175,3 +175,18 @@ def test_stray_period_in_the_seed_sentence_is_the_only_punctuation_flag():
         for f in apply_rule(r, Segment("s", mt))
     ]
     assert found == [("P002", " .")]
+
+
+def test_quotation_over_several_paragraphs_is_not_unbalanced():
+    from mtqc.engine import check_texts
+
+    paragraphs = [
+        "“The first paragraph of a long quotation.",
+        "“The second paragraph goes on.",
+        "“The last one closes it,” the mayor said.",
+        "“This quotation is never closed.",
+        "The article goes on.",
+    ]
+    report = check_texts(paragraphs, config={"select": ["P003"]})
+    flagged = [(r.segment.line, f.start) for r in report.results for f in r.flags]
+    assert flagged == [(4, 0)]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from mtqc.checks._text import inside, is_abbreviation, lang_base, url_spans, word_before
 from mtqc.checks.base import rule
-from mtqc.model import Hit, Segment
+from mtqc.model import Hit, Segment, SegmentResult
 
 _PUNCT = ".,;:!?"
 # Suggested replacement for a run of mixed marks: the strongest mark first.
@@ -170,7 +170,13 @@ def _paired_quotes(text: str, op: str, cl: str) -> Iterator[Hit]:
                 yield Hit(i, i + 1, f"Closing quote {cl} has no opening quote.")
     for i in stack:
         if i >= 0:
-            yield Hit(i, i + 1, f"Opening quote {op} is never closed.", (op + "…" + cl,))
+            yield Hit(
+                i,
+                i + 1,
+                f"Opening quote {op} is never closed.",
+                (op + "…" + cl,),
+                evidence={"unclosed": op},
+            )
 
 
 def _straight_quotes(text: str) -> Iterator[Hit]:
@@ -220,7 +226,10 @@ def unbalanced_quotes(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     opening mark, “ used where ” belongs (and the reverse), an odd straight " (inch marks
     such as 27" are ignored), and an opening ‘ with no closing ’. Apostrophes (don’t, the
     ’90s, the players’ union) are never counted as quotes. Quote pairs follow the target
-    language („…“ for German, „…” for Polish and Dutch, “…” and «…» otherwise).
+    language („…“ for German, „…” for Polish and Dutch, “…” and «…» otherwise). A
+    quotation left open at the end of a paragraph is not flagged when the next paragraph
+    of the same document opens with the same mark: the convention for a quotation that
+    runs over several paragraphs (:func:`continued_quotations`, run by the engine).
     Why it matters: MT often drops or flips a quotation mark, which changes where a
     quotation ends and who is being quoted.
     Example: "He said “I don’t want to be part of it. And he left."
@@ -239,6 +248,28 @@ def unbalanced_quotes(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     if "‘" in text:
         hits.extend(_single_quotes(text))
     yield from sorted(hits, key=lambda h: h.start)
+
+
+def continued_quotations(results: Sequence[SegmentResult]) -> None:
+    """Drop P003 "never closed" flags on paragraphs of a quotation that goes on.
+
+    English (and Dutch) typography opens every paragraph of a multi-paragraph
+    quotation with an opening mark and closes only the last one, so a paragraph whose
+    quotation is unclosed is correct when the next paragraph of the same document opens
+    with the same mark. ``results`` are in input order; flags are removed in place.
+    """
+    for cur, nxt in zip(results, results[1:], strict=False):
+        a, b = cur.segment, nxt.segment
+        if a.doc_id != b.doc_id or a.source_file != b.source_file:
+            continue
+        opener = b.mt.lstrip()[:1]
+        if not opener:
+            continue
+        cur.flags = [
+            f
+            for f in cur.flags
+            if not (f.code == "P003" and f.evidence.get("unclosed") == opener)
+        ]
 
 
 # --------------------------------------------------------------------------- P004
