@@ -266,9 +266,7 @@ def continued_quotations(results: Sequence[SegmentResult]) -> None:
         if not opener:
             continue
         cur.flags = [
-            f
-            for f in cur.flags
-            if not (f.code == "P003" and f.evidence.get("unclosed") == opener)
+            f for f in cur.flags if not (f.code == "P003" and f.evidence.get("unclosed") == opener)
         ]
 
 

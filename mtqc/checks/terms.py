@@ -315,7 +315,7 @@ def inside_quotation(text: str, pos: int) -> bool:
         if ch == '"':
             straight ^= 1
         elif ch in _OPEN_QUOTES:
-            if ch == "‘" and 0 < i and text[i - 1].isalpha():
+            if ch == "‘" and i > 0 and text[i - 1].isalpha():
                 continue
             depth += 1
         elif ch in _CLOSE_QUOTES:

@@ -96,21 +96,20 @@ def _mostly_english_words(ws: list[tuple[int, int, str]]) -> bool:
 
 #: Dutch function words and newsroom words that are not English words (no "in", "is",
 #: "was", "over", "die", "men", "had"): Dutch evidence on lines too short for langdetect.
-NL_FUNCTION_WORDS = frozenset(
-    """de het een van op om en niet ook met voor naar uit bij aan dat deze dit zijn wordt werd
+_NL_FUNCTION_TEXT = """de het een van op om en niet ook met voor naar uit bij aan dat deze dit zijn wordt werd
     worden heeft hebben maar nog door tot tegen er ze zij hij wij jullie hun zich zal zullen
     moet moeten gaat gaan waar wat wie hoe waarom omdat als dan toen nu hier daar mijn onze
     ons uw jij geen wel zo veel nieuwe jaar jaren meer echter werden waren kunnen wil willen
     lees bekijk kijk luister bijgewerkt gepubliceerd geüpdatet foto beeld bron vandaag gisteren
     morgen januari februari maart mei juni juli augustus oktober maandag dinsdag woensdag
-    donderdag vrijdag zaterdag zondag uur""".split()
-)
+    donderdag vrijdag zaterdag zondag uur"""
+NL_FUNCTION_WORDS = frozenset(_NL_FUNCTION_TEXT.split())
 #: Labels that open a caption, credit or link line in Dutch news ("Foto: Belga").
-NL_LINE_LABELS = frozenset(
-    "foto beeld bron bijgewerkt gepubliceerd geüpdatet lees bekijk kijk luister tekst".split()
-)
+_NL_LABEL_TEXT = "foto beeld bron bijgewerkt gepubliceerd geüpdatet lees bekijk kijk luister tekst"
+NL_LINE_LABELS = frozenset(_NL_LABEL_TEXT.split())
 #: Words common in both languages: evidence for neither.
-SHARED_WORDS = frozenset("in is was over had men die me we as an al hand en van".split())
+_SHARED_TEXT = "in is was over had men die me we as an al hand en van"
+SHARED_WORDS = frozenset(_SHARED_TEXT.split())
 _LABEL_RE = re.compile(r"^\W*([^\W\d_]+)(?: ook)?\s*:", re.IGNORECASE)
 
 
