@@ -26,7 +26,7 @@ DAY_FIRST_LANGS = frozenset(_DAY_FIRST_LIST.split())
 _MONTH_LIST = (
     "January February March April May June July August September October November December"
 )
-_MONTHS = _MONTH_LIST.split()
+MONTHS = _MONTH_LIST.split()
 _B = r"(?<![\w.,/:\u00a3$\u20ac-])"  # not glued to a word, a number or a code before
 _E = r"(?![\w/]|[.,:]\d)"  # not glued to a word, a number or a code after
 
@@ -215,7 +215,7 @@ def _dates(seg: Segment, text: str) -> Iterator[Hit]:
         year = m.group(3)
         if not (context or confirmed or (year and len(year) == 4)):
             continue
-        name = f"{day} {_MONTHS[month - 1]}" + (f" {year}" if year and len(year) == 4 else "")
+        name = f"{day} {MONTHS[month - 1]}" + (f" {year}" if year and len(year) == 4 else "")
         if day > 12:
             yield Hit(
                 m.start(),
@@ -225,7 +225,7 @@ def _dates(seg: Segment, text: str) -> Iterator[Hit]:
                 evidence={"convention": "date", "day_first": True},
             )
             continue
-        us = f"{_MONTHS[day - 1]} {month}" + (f", {year}" if year and len(year) == 4 else "")
+        us = f"{MONTHS[day - 1]} {month}" + (f", {year}" if year and len(year) == 4 else "")
         if day_first_src or confirmed:
             yield Hit(
                 m.start(),

@@ -22,6 +22,7 @@ from typing import Any
 
 from mtqc.checks._text import fold, is_latin_script, lang_base
 from mtqc.checks.base import rule
+from mtqc.checks.conventions import MONTHS, english_time
 from mtqc.model import Hit, Segment, Severity
 
 # =========================================================================== numbers
@@ -278,12 +279,104 @@ def word_number_values(text: str) -> set[float]:
     return values
 
 
+# Times of day and day-month dates are compared as what they denote, so that a correct
+# conversion ("22u15" → "10.15pm", "21.00 uur" → "9pm", "1/10" → "1 October") matches.
+# Their values live far above any written number (the component numbers are kept too).
+_TIME_BASE = 1e15
+_DATE_BASE = 2e15
+_CLOCK_RE = re.compile(
+    r"(?<![\w.,:/])(2[0-3]|[01]?\d)(?:([.:hu])([0-5]\d))?(?!\d)"
+    r"(?:[ \u00a0]?(a\.m\.|p\.m\.|am|pm|uur|u|h|hours|hrs|o['’]clock)(?![\w]))?"
+)
+_CLOCK_BEFORE_RE = re.compile(
+    r"(?:\b(?:om|rond|tegen|vanaf|tot|at|around|from|until|till|by|before|after)[ \u00a0]+)$",
+    re.IGNORECASE,
+)
+_MONTH_NAMES = {
+    name: i
+    for names in (
+        "january february march april may june july august september october november december",
+        "januari februari maart april mei juni juli augustus september oktober november december",
+        "jan feb mar apr may jun jul aug sep oct nov dec",
+    )
+    for i, name in enumerate(names.split(), 1)
+}
+_MONTH_ALT = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
+_NUM_DATE_RE = re.compile(r"(?<![\w/.,-])([0-3]?\d)/([01]?\d)(?:/(?:\d{4}|\d{2}))?(?![\w/]|[.,]\d)")
+_DAY_MONTH_RE = re.compile(
+    rf"(?<![\w.,])([0-3]?\d)(?:st|nd|rd|th|e)?(?: of)?[ \u00a0]({_MONTH_ALT})(?![\w])"
+    rf"|(?<![\w])({_MONTH_ALT})\.?[ \u00a0]([0-3]?\d)(?:st|nd|rd|th)?(?![\w]|[.,]\d)",
+    re.IGNORECASE,
+)
+
+
+def _clock_values(m: re.Match[str], text: str) -> set[float]:
+    hour, sep, minute, suffix = m.group(1), m.group(2), m.group(3), (m.group(4) or "").lower()
+    before = _CLOCK_BEFORE_RE.search(text, 0, m.start()) is not None
+    clock_sep = sep in ("u", "h", ":") or (sep == "." and before)
+    if not suffix and not (minute and clock_sep):
+        return set()
+    if (
+        suffix in ("h", "hours", "hrs", "uur", "u")
+        and not minute
+        and not (suffix in ("uur", "u") and before)
+    ):
+        return set()  # "5 hours", "5 uur" are durations; "om 9 uur" is a time
+    h, mins = int(hour), int(minute or 0)
+    if suffix.startswith(("a", "p")):
+        if not 1 <= h <= 12:
+            return set()
+        hours = {h % 12 + (12 if suffix.startswith("p") else 0)}
+    elif h <= 12:
+        hours = {h % 12, h % 12 + 12}
+    else:
+        hours = {h}
+    return {_TIME_BASE + hh * 60 + mins for hh in hours}
+
+
+def _merge(nums: list[Num], start: int, end: int, text: str, extra: set[float]) -> list[Num]:
+    inside = [n for n in nums if start <= n.start and n.end <= end]
+    values = set(extra).union(*(n.values for n in inside))
+    merged = Num(start, end, text[start:end], frozenset(values))
+    return sorted([n for n in nums if n not in inside] + [merged], key=lambda n: n.start)
+
+
+def with_times_and_dates(text: str, nums: list[Num]) -> list[Num]:
+    """``nums`` with times of day and day-month dates merged into one token each, whose
+    values include what they denote ("22u15", "10.15pm", "1/10", "1 October")."""
+    if not nums:
+        return nums
+    for m in _CLOCK_RE.finditer(text):
+        extra = _clock_values(m, text)
+        if extra:
+            nums = _merge(nums, m.start(), m.end(), text, extra)
+    for m in _NUM_DATE_RE.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        extra = {_DATE_BASE + mo * 100 + d for d, mo in ((a, b), (b, a)) if 1 <= mo <= 12}
+        if extra and min(a, b) >= 1 and max(a, b) <= 31:
+            nums = _merge(nums, m.start(), m.end(), text, extra)
+    for m in _DAY_MONTH_RE.finditer(text):
+        day = int(m.group(1) or m.group(4))
+        month = _MONTH_NAMES[(m.group(2) or m.group(3)).lower()]
+        if 1 <= day <= 31:
+            nums = _merge(nums, m.start(), m.end(), text, {_DATE_BASE + month * 100 + day})
+    return nums
+
+
 def _is_year(num: Num) -> bool:
     return len(num.text) == 4 and num.text.isdigit() and 1000 <= int(num.text) <= 2199
 
 
 def _english_number(num: Num) -> str:
     """A suggestion for a source-side number: its value in English digits when unambiguous."""
+    special = sorted(v for v in num.values if v >= _TIME_BASE)
+    if special:
+        if len(special) == 1 and special[0] >= _DATE_BASE:
+            month, day = divmod(int(special[0] - _DATE_BASE), 100)
+            return f"{day} {MONTHS[month - 1]}"
+        if len(special) == 1:
+            return english_time(*divmod(int(special[0] - _TIME_BASE), 60))[0]
+        return num.text
     if len(num.values) == 1:
         (v,) = num.values
         if v.is_integer():
@@ -320,8 +413,10 @@ def compare_numbers(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterato
         return
     other_lang = (seg.src_lang if side == "src" else seg.tgt_lang) or ""
     ignore = {float(v) for v in opts.get("ignore_values", (0, 1))}
-    mt_nums = [n for n in find_numbers(mt, seg.tgt_lang) if not n.values <= ignore]
-    other_nums = [n for n in find_numbers(other, other_lang) if not n.values <= ignore]
+    mt_nums = with_times_and_dates(mt, find_numbers(mt, seg.tgt_lang))
+    other_nums = with_times_and_dates(other, find_numbers(other, other_lang))
+    mt_nums = [n for n in mt_nums if not n.values <= ignore]
+    other_nums = [n for n in other_nums if not n.values <= ignore]
     if not mt_nums and not other_nums:
         return
     extra_mt = _unmatched(mt_nums, other_nums, other)
