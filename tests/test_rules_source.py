@@ -1,0 +1,66 @@
+"""The S rules (source comparison, Dutch→English): the false-friend list, the Dutch
+lemmatiser of the dictionary reader, negation and back-translation checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtqc.checks import _dictionary as nl_dict
+from mtqc.checks import source as S
+from mtqc.checks._apply import apply_rule
+from mtqc.checks.base import all_rules
+from mtqc.errors import ConfigError
+from mtqc.model import Segment
+
+needs_dictionary = pytest.mark.skipif(
+    not nl_dict.available(),
+    reason="the FreeDict Dutch-English dictionary (Debian dict-freedict-nld-eng) is not installed",
+)
+
+
+def flags(code: str, mt: str, src: str, bt: str | None = None) -> list[str]:
+    seg = Segment(id="x", mt=mt, src=src, bt=bt, src_lang="nl", tgt_lang="en")
+    return [f.text for f in apply_rule(all_rules()[code], seg, {})]
+
+
+def test_false_friend_list_is_large_and_sourced():
+    entries = S.load_false_friends()
+    assert len(entries) >= 80
+    for e in entries:
+        assert e.source and e.why and e.right, e.id
+
+
+def test_false_friend_list_errors_name_the_line(tmp_path):
+    p = tmp_path / "ff.tsv"
+    p.write_text(
+        "id\tdutch\tenglish\tright\tseverity\tcontext\tsource\twhy\n"
+        "x\tparket\tparquet\tprosecutor\tmajor\tmaybe:x\tVan Dale\twhy\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=":2: context"):
+        S.load_false_friends(p)
+
+
+def test_false_friend_needs_the_dutch_word_in_the_source():
+    assert flags("S001", "The brand destroyed the shed.", "De brand verwoestte de schuur.") == [
+        "brand"
+    ]
+    assert flags("S001", "The brand destroyed the shed.", "Het merk verwoestte de schuur.") == []
+
+
+def test_lemma_candidates_cover_inflection():
+    c = nl_dict.lemma_candidates
+    assert "neerschieten" in c("neergeschoten")
+    assert "vrijspreken" in c("vrijgesproken")
+    assert "uitlenen" in c("uitgeleend")
+    assert "zaak" in c("zaken")
+    assert "brutaal" in c("brutale")
+    assert "actueel" in c("actuele")
+    assert "komen" in c("kwam")
+
+
+@needs_dictionary
+def test_lemmas_are_headwords():
+    assert nl_dict.lemmas("zaken")[-1] == "zaak"
+    assert "schieten" in nl_dict.lemmas("geschoten")
+    assert "shop" in nl_dict.word_translations("zaken")
