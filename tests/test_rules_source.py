@@ -64,3 +64,21 @@ def test_lemmas_are_headwords():
     assert nl_dict.lemmas("zaken")[-1] == "zaak"
     assert "schieten" in nl_dict.lemmas("geschoten")
     assert "shop" in nl_dict.word_translations("zaken")
+
+
+@needs_dictionary
+def test_negation_without_an_aligned_word_is_flagged_on_the_source():
+    seg = Segment(
+        id="x",
+        mt="Janssens went to the city.",
+        src="Janssens is nooit in Zwolle geweest.",
+        src_lang="nl",
+        tgt_lang="en",
+    )
+    got = [(f.side, f.text) for f in apply_rule(all_rules()["S003"], seg, {})]
+    assert got == [("src", "nooit")]
+
+
+def test_negation_kept_in_other_words_is_not_flagged():
+    assert flags("S003", "Hardly anyone came.", "Er kwam bijna niemand.") == []
+    assert flags("S003", "The plan failed to convince.", "Het plan overtuigde niet.") == []

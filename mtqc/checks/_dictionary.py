@@ -69,9 +69,34 @@ def parse_dictd(text: str) -> dict[str, tuple[tuple[str, ...], ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
+SUPPLEMENT = Path(__file__).parent / "data" / "nl_en_core.tsv"
+
+
+def _supplement() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Frequent Dutch words FreeDict lacks (``data/nl_en_core.tsv``), one sense group each."""
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for line in SUPPLEMENT.read_text(encoding="utf-8").splitlines()[1:]:
+        if not line.strip() or line.startswith("#") or line.startswith("headword\t"):
+            continue
+        head, glosses, _source = line.split("\t")
+        out[head.lower()] = (tuple(g.strip().lower() for g in glosses.split("|")),)
+    return out
+
+
 @cache
 def senses_table() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """The whole installed dictionary (read once per process; about 0.2 s), or ``{}``."""
+    """The whole installed dictionary (read once per process; about 0.2 s), or ``{}``.
+
+    When the system dictionary is installed, the core supplement ``data/nl_en_core.tsv``
+    adds frequent words it lacks (never replacing its entries); without it, ``{}``.
+    """
+    table = _system_table()
+    if not table:
+        return {}
+    return {**_supplement(), **table}
+
+
+def _system_table() -> dict[str, tuple[tuple[str, ...], ...]]:
     path = dictionary_path()
     if path is None:
         return {}

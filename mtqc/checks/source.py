@@ -217,3 +217,219 @@ def source_false_friend(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
                 evidence={"entry": e.id, "source_words": dutch, "reference": e.source},
                 severity=e.severity,
             )
+
+
+# =========================================================================== S003
+
+#: Dutch negation words (ANS 20.4): sentence negation and negative pronouns/adverbs.
+NEGATION_NL = re.compile(
+    r"(?<![\w-])(?:niet|geen|nooit|niemand|niets|nergens|noch|allerminst|geenszins|nimmer|"
+    r"evenmin|zonder)(?![\w-])",
+    re.IGNORECASE,
+)
+#: English negation, including words that carry it lexically ("unable", "fail to",
+#: "less than", "impossible"), so that a rephrased negation is not taken for a lost one.
+NEGATION_EN = re.compile(
+    r"(?<![\w-])(?:not|no|never|nobody|nothing|none|nowhere|neither|nor|without|cannot|"
+    r"hardly|barely|scarcely|less|fewer|least|lack\w*|fail\w*|refus\w*|instead|rather|"
+    r"un[a-z]{4,}|non-?[a-z]+|impossib\w*|insufficient\w*|inadequate\w*|den(?:y|ies|ied)|"
+    r"[a-z]+less|absen\w*|free|zero|nil|stop(?:s|ped)?|avoid\w*|ban(?:s|ned)?|forbid\w*|"
+    r"yet to|at most)"
+    r"(?![\w-])|n['’]t(?![\w])",
+    re.IGNORECASE,
+)
+_SENT_RE = re.compile(r"[^.!?]+(?:[.!?]+[”\"’)]*|$)")
+_CLAUSE_SPLIT_NL = re.compile(
+    r"[,;:()“”\"]|(?<![\w-])(?:en|maar|want|omdat|dat|terwijl|als|al|of|die|wat|toen)(?![\w-])",
+    re.IGNORECASE,
+)
+_NL_FUNCTION = frozenset(
+    [
+        "de",
+        "het",
+        "een",
+        "en",
+        "of",
+        "maar",
+        "dat",
+        "die",
+        "dit",
+        "deze",
+        "wat",
+        "wie",
+        "waar",
+        "hoe",
+        "als",
+        "om",
+        "te",
+        "van",
+        "voor",
+        "in",
+        "op",
+        "aan",
+        "met",
+        "bij",
+        "naar",
+        "uit",
+        "over",
+        "door",
+        "tot",
+        "zijn",
+        "is",
+        "was",
+        "waren",
+        "wordt",
+        "werd",
+        "worden",
+        "zal",
+        "zou",
+        "zullen",
+        "zouden",
+        "kan",
+        "kon",
+        "kunnen",
+        "heeft",
+        "had",
+        "hebben",
+        "moet",
+        "moest",
+        "moeten",
+        "mag",
+        "mocht",
+        "wil",
+        "wilde",
+        "er",
+        "ook",
+        "nog",
+        "al",
+        "wel",
+        "dan",
+        "toen",
+        "zich",
+        "hij",
+        "zij",
+        "ze",
+        "wij",
+        "we",
+        "jij",
+        "je",
+        "u",
+        "ik",
+        "hun",
+        "hen",
+        "haar",
+        "hem",
+        "ons",
+        "onze",
+        "mijn",
+        "zijn",
+    ]
+)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _SENT_RE.finditer(text) if m.group().strip()]
+
+
+def _paired_sentences(src: str, mt: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Source and MT sentences paired by position when both have as many, else the whole texts."""
+    a, b = _sentences(src), _sentences(mt)
+    if len(a) == len(b) and a:
+        return list(zip(a, b, strict=True))
+    return [((0, len(src)), (0, len(mt)))]
+
+
+def _en_match(a: str, b: str) -> bool:
+    """Two English words that are one word up to inflection (``proven``/``prove``)."""
+    from mtqc.checks._align import stem
+
+    if a == b or stem(a) == stem(b):
+        return True
+    short, long_ = sorted((stem(a), stem(b)), key=len)
+    return len(short) >= 4 and long_.startswith(short)
+
+
+def _cognate(nl: str, en: str) -> bool:
+    """A Dutch and an English word spelled alike (``concurrent``, ``minister``, ``Lier``)."""
+    nl, en = nl.lower(), en.lower()
+    return nl == en or (min(len(nl), len(en)) >= 5 and nl[:5] == en[:5])
+
+
+def mt_words_for(dutch: str, mt: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Spans of the words of ``mt[lo:hi]`` that translate the Dutch word ``dutch``
+    (dictionary glosses of its lemmas, one-word glosses only, or a cognate spelling)."""
+    glosses = [g for g in nl_dict.word_translations(dutch) if g.isalpha()]
+    out = []
+    for m in _WORD_RE.finditer(mt, lo, hi):
+        w = m.group().lower()
+        if _cognate(dutch, w) or any(_en_match(w, g) for g in glosses):
+            out.append(m.span())
+    return out
+
+
+def _negated_words(src: str, neg: re.Match[str], lo: int, hi: int) -> list[str]:
+    """Content words of the clause of ``neg``, the ones after it first."""
+    starts = [lo] + [m.end() for m in _CLAUSE_SPLIT_NL.finditer(src, lo, neg.start())]
+    c_lo = max(starts)
+    nxt = _CLAUSE_SPLIT_NL.search(src, neg.end(), hi)
+    c_hi = nxt.start() if nxt else hi
+    after = [m.group() for m in _WORD_RE.finditer(src, neg.end(), c_hi)]
+    before = [m.group() for m in _WORD_RE.finditer(src, c_lo, neg.start()) if m.group().islower()]
+    before = before[::-1]
+    return [
+        w
+        for w in after + before[:2]
+        if w.lower() not in _NL_FUNCTION and not NEGATION_NL.fullmatch(w) and len(w) > 2
+    ]
+
+
+@rule("S003", "negation-dropped", "major", "accuracy/omission", needs=("src",))
+def negation_dropped(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
+    """A negation in a Dutch source sentence that the MT sentence lacks.
+
+    What it flags: a source sentence with more negations (niet, geen, nooit, niemand,
+    niets, nergens, noch, evenmin, zonder, geenszins, allerminst) than its MT sentence has
+    (not, no, n't, never, nobody, nothing, none, neither, without, and words that carry the
+    negation: unable, fail to, less than, impossible…). The flag goes on the MT word that
+    translates the negated Dutch word (with the system dictionary, or a cognate); when none
+    is found, on the Dutch negation in the source (``side="src"``). Sentences are paired
+    by position when source and MT have as many; otherwise the whole segment is compared.
+    Why it matters: a lost "not" turns the statement into its opposite, and the English
+    stays perfectly fluent, so nobody notices.
+    Example: ``According to the court, it has been ⟦proven⟧ that the money was his.`` for
+    "Volgens de rechtbank is niet bewezen dat het geld voor hem was."
+    Use instead: restore the negation: ``it has not been proven``.
+    """
+    if not dutch_to_english(seg):
+        return
+    src, mt = seg.src or "", seg.mt
+    for (s_lo, s_hi), (m_lo, m_hi) in _paired_sentences(src, mt):
+        negs = list(NEGATION_NL.finditer(src, s_lo, s_hi))
+        if not negs or len(negs) <= len(NEGATION_EN.findall(mt[m_lo:m_hi])):
+            continue
+        for neg in negs:
+            target = next(
+                (
+                    spans[0]
+                    for w in _negated_words(src, neg, s_lo, s_hi)
+                    if (spans := mt_words_for(w, mt, m_lo, m_hi))
+                ),
+                None,
+            )
+            message = (
+                f"The source negates this (“{neg.group()}”), the MT does not: "
+                "check for a lost “not”/“no”, which reverses the meaning."
+            )
+            ev = {"source_negation": neg.group(), "source_sentence": src[s_lo:s_hi].strip()}
+            if target:
+                yield Hit(*target, message, evidence=ev)
+            else:
+                yield Hit(
+                    neg.start(),
+                    neg.end(),
+                    f"“{neg.group()}” in the source has no counterpart in the MT sentence: "
+                    "check for a lost negation.",
+                    evidence=ev,
+                    side="src",
+                )
+            break  # one flag per sentence
