@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -262,6 +263,86 @@ def looks_like_dutch_compound(word: str, exceptions: frozenset[str] | None = Non
     return bool(_DUTCH_SUFFIX_RE.match(word) or _DUTCH_INFIX_RE.search(word))
 
 
+@dataclass(frozen=True, slots=True)
+class UntranslatedEntry:
+    word: str
+    kind: str  # acronym | loan | title | word
+    english: tuple[str, ...]
+    source: str
+
+
+@cache
+def untranslated_lexicon() -> tuple[UntranslatedEntry, ...]:
+    """``data/untranslated.nl-en.tsv``: Dutch acronyms, Flemish loanwords, titles."""
+    path = DATA / "untranslated.nl-en.tsv"
+    rows = [
+        line.split("\t")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    header, body = rows[0], rows[1:]
+    if header != ["word", "kind", "english", "source"]:
+        raise ConfigError(f"{path}: header must be word, kind, english, source")
+    out = []
+    for n, row in enumerate(body, 2):
+        if len(row) != 4 or not all(x.strip() for x in row):
+            raise ConfigError(f"{path}: entry {n} needs 4 non-empty tab-separated fields")
+        word, kind, english, source = (x.strip() for x in row)
+        out.append(UntranslatedEntry(word, kind, tuple(english.split("|")), source))
+    return tuple(out)
+
+
+@cache
+def _untranslated_re() -> tuple[re.Pattern[str], dict[str, UntranslatedEntry]]:
+    by_key: dict[str, UntranslatedEntry] = {}
+    alts = []
+    for e in untranslated_lexicon():
+        exact = e.kind == "acronym"  # "hbo" but not HBO, "BTW" but not "btw"-less lookalikes
+        key = e.word if exact else e.word.lower()
+        by_key.setdefault(key, e)
+        body = re.escape(e.word) if exact else f"(?i:{re.escape(e.word)})"
+        if e.kind == "title":
+            # a title is Dutch when lowercase, or capitalised before a name
+            low = re.escape(e.word.lower())
+            cap = re.escape(e.word[:1].upper() + e.word[1:])
+            alts.append(rf"{low}|{cap}(?= (?:[A-Z][\w'’-]+|[Dd]e [A-Z]|[Vv]an [A-Z]))")
+        else:
+            alts.append(body)
+    plural = r"(?:'?s|'en|en)?"
+    rx = re.compile(rf"(?<![\w'’-])(?P<w>{'|'.join(alts)}){plural}(?![\w-])")
+    return rx, by_key
+
+
+def _lexicon_hits(text: str) -> Iterator[Hit]:
+    rx, by_key = _untranslated_re()
+    for m in rx.finditer(text):
+        w = m["w"]
+        e = by_key.get(w) or by_key.get(w.lower())
+        if e is None:
+            continue
+        if e.kind == "acronym" and text[max(0, m.start() - 1) : m.start()] == "(":
+            continue  # "the Public Centre for Social Welfare (OCMW)": a gloss
+
+        what = {
+            "acronym": "a Dutch abbreviation",
+            "loan": "a Flemish loanword",
+            "title": "a Dutch title",
+            "word": "a Dutch word",
+        }[e.kind]
+        yield Hit(
+            m.start(),
+            m.end(),
+            f"‘{m.group()}’ is {what} left untranslated; in English: {e.english[0]}.",
+            e.english,
+            evidence={
+                "word": m.group(),
+                "matched": f"untranslated.nl-en.tsv ({e.kind})",
+                "source": e.source,
+            },
+            severity=Severity.MINOR,
+        )
+
+
 _SRC_WORD_RE = re.compile(r"\w+")
 _LOWER_RUN_RE = re.compile(r"[a-zàáâäçèéêëíìîïñóòôöúùûü]{4,}")
 
@@ -278,7 +359,10 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
 
     What it flags: for an English target and a Dutch source (``src_lang`` "nl", or no
     ``src_lang`` given — mtqc's lexicons assume Dutch→English then, and the Dutch word
-    list holds only words that are rare in English), lowercase words that are (a) in the
+    list holds only words that are rare in English), entries of
+    ``data/untranslated.nl-en.tsv`` (minor: Dutch abbreviations such as "EK", "btw",
+    "hbo" — not in brackets after an English gloss —, Flemish loanwords such as "gsm",
+    "camion", titles before a name such as "Burgemeester De Wever"), and lowercase words that are (a) in the
     shipped list of frequent Dutch words that are rare in English
     (``data/nl_words.txt``; words of four letters or more), or (b) long words with a Dutch-only ending or letter pattern
     ("-actie", "-heid", "-lijk", "-ingen", "ij", "oe", "uu", "aa", "sch"), minus English
@@ -308,9 +392,10 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
         src_words = {w for w in _SRC_WORD_RE.findall(seg.src) if w.islower()}
     nl_words = word_list("nl_words.txt") if dutch else frozenset()
     en_words = word_list("en_words.txt") if src_words else frozenset()
+    lexical = list(_lexicon_hits(text)) if dutch else []
     # fast path: no lowercase run of letters that could be flagged
     runs = set(_LOWER_RUN_RE.findall(text))
-    if not (
+    if not lexical and not (
         runs & nl_words
         or runs & src_words
         or (dutch and any(len(r) >= 8 and looks_like_dutch_compound(r) for r in runs))
@@ -318,9 +403,12 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
         return
     ws = words(text)
     urls = url_spans(text)
-    hits: list[Hit] = []
+    hits: list[Hit] = list(lexical)
+    taken = [(h.start, h.end) for h in lexical]
     for start, end, w in ws:
         if not w.islower() or not w.isalpha():
+            continue
+        if any(s <= start < e for s, e in taken):
             continue
         if start and text[start - 1] in "#@/" or any(s <= start < e for s, e in urls):
             continue
@@ -358,7 +446,7 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
             )
     if len(ws) >= 4 and len(hits) >= 3 and len(hits) / len(ws) > opts["whole_line_share"]:
         return  # the whole line is Dutch: U001's finding
-    yield from hits
+    yield from sorted(hits, key=lambda h: h.start)
 
 
 # --------------------------------------------------------------------------- U003
