@@ -16,11 +16,13 @@ import csv
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from mtqc.checks import _dictionary as nl_dict
+from mtqc.checks._align import STOPWORDS
 from mtqc.checks._text import lang_base
 from mtqc.checks.base import rule
 from mtqc.errors import ConfigError
@@ -433,3 +435,95 @@ def negation_dropped(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
                     side="src",
                 )
             break  # one flag per sentence
+
+
+# =========================================================================== S004
+
+_SOUND_ALIKE = frozenset({("z", "s"), ("k", "c"), ("c", "k"), ("v", "f"), ("s", "z")})
+
+
+def _look_alike(dutch: str, english: str) -> bool:
+    """An English word spelled like the Dutch word, or like the head of a Dutch compound
+    (``spits``/``spit``, ``kot``/``cot``, ``Lier``/``Liar``, ``ploegchefs``/``chefs``)."""
+    nl, en = dutch.lower(), english.lower()
+    if nl == en or len(en) < 3:
+        return False
+    if len(en) >= 4 and len(nl) > len(en) + 2 and nl.endswith(en[:-1]):
+        return True  # the head of a compound
+    if nl[0] != en[0] and (nl[0], en[0]) not in _SOUND_ALIKE:
+        return False
+    return SequenceMatcher(None, nl, en, autojunk=False).ratio() >= 0.6
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Two Dutch words sharing their first four letters (or all of a shorter one)."""
+    n = min(4, len(a), len(b))
+    return a[:n].lower() == b[:n].lower()
+
+
+@rule("S004", "round-trip-divergence", "major", "accuracy/mistranslation", needs=("src", "bt"))
+def round_trip_divergence(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
+    """An English look-alike of a Dutch source word that the back-translation does not
+    bring back.
+
+    What it flags: a word of the MT spelled like a Dutch word of the source (``spit`` for
+    "spits", ``cot`` for "kot", ``Liar`` for the town "Lier", ``runner`` for "renner")
+    where the back-translation has a different Dutch word in that place ("spuug",
+    "kinderbedje", "Leugenaar", "hardloper") and the dictionary does not list the English
+    word among the source word's senses. The back-translation is a literal translation of
+    the MT, so it shows what the look-alike means in Dutch: when that is not the source
+    word, the MT copied the form, not the meaning. Source and back-translation are compared
+    word by word (:class:`difflib.SequenceMatcher`); a changed stretch is at most three
+    words on each side, and a back-translation word sharing the source word's stem (a
+    paraphrase, an inflection) is no divergence. Spans S001 or T001 flag are left to them.
+    Needs the source and the back-translation (round-trip mode); no model.
+    Why it matters: look-alikes read fluently and hide a wrong sense or a translated name;
+    the round trip is the evidence a reviewer needs.
+    Example: ``Police were out in force during the ⟦spit⟧.`` for "tijdens de spits" /
+    back-translation "tijdens het spuug" (the rush hour, not saliva).
+    Use instead: the sense the source means: ``rush hour``.
+    """
+    if not dutch_to_english(seg):
+        return
+    src, bt, mt = seg.src or "", seg.bt or "", seg.mt
+    if src.strip() == bt.strip():
+        return
+    s_words = list(_WORD_RE.finditer(src))
+    b_words = list(_WORD_RE.finditer(bt))
+    m_words = [m for m in _WORD_RE.finditer(mt) if m.group().lower() not in STOPWORDS]
+    bt_lower = {m.group().lower() for m in b_words}
+    taken = [(h.start, h.end) for h in source_false_friend(seg, {})] + _t001_spans(seg)
+    done: set[tuple[int, int]] = set()
+    sm = SequenceMatcher(
+        None,
+        [m.group().lower() for m in s_words],
+        [m.group().lower() for m in b_words],
+        autojunk=False,
+    )
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag != "replace" or i2 - i1 > 3 or j2 - j1 > 3:
+            continue
+        block = [m.group() for m in b_words[j1:j2]]
+        for s in s_words[i1:i2]:
+            word = s.group()
+            if len(word) < 3 or word.lower() in _NL_FUNCTION or word.lower() in bt_lower:
+                continue
+            if any(_same_stem(word, b) for b in block):
+                continue
+            senses = [g for g in nl_dict.word_translations(word) if g.isalpha()]
+            for m in m_words:
+                span = m.span()
+                if span in done or not _look_alike(word, m.group()):
+                    continue
+                if any(_en_match(m.group().lower(), g) for g in senses):
+                    continue
+                if any(span[0] < e and span[1] > b for b, e in taken):
+                    continue
+                done.add(span)
+                yield Hit(
+                    *span,
+                    f"“{m.group()}” looks like the source word “{word}”, but the "
+                    f"back-translation has “{' '.join(block)}” there: the English word "
+                    f"does not mean “{word}”.",
+                    evidence={"source": word, "back_translation": " ".join(block)},
+                )
