@@ -400,6 +400,15 @@ COMMANDS = {
 }
 
 
+def _print_error(message: str) -> None:
+    """Print to stderr whatever the message holds (a quoted input may hold anything)."""
+    try:
+        print(message, file=sys.stderr)
+    except UnicodeEncodeError:
+        enc = getattr(sys.stderr, "encoding", None) or "utf-8"
+        print(message.encode(enc, "backslashreplace").decode(enc), file=sys.stderr)
+
+
 class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that cleanups (temporary files, the store's
     transaction, the server socket) run as they do for Ctrl-C."""
@@ -444,7 +453,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print("mtqc: terminated", file=sys.stderr)
         return 143
     except MtqcError as e:
-        print(f"mtqc: error: {e}", file=sys.stderr)
+        _print_error(f"mtqc: error: {e}")
         return e.exit_code
     except KeyboardInterrupt:
         print("mtqc: interrupted", file=sys.stderr)

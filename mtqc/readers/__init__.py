@@ -23,6 +23,9 @@ Guarantees, whatever the format:
 * input must be UTF-8 (a BOM is allowed); CRLF and CR line ends are read as LF;
 * nothing is dropped or truncated silently: an empty input, a unit without a translation,
   parallel files of different lengths and duplicate ids are errors;
+* text holds no NUL (U+0000) and no unpaired surrogate (U+D800–U+DFFF), and metadata
+  nests at most :data:`MAX_META_DEPTH` levels (:mod:`mtqc.readers.textcheck`), so every
+  output and store can hold whatever a reader returns;
 * no text field may be longer than :data:`MAX_SEGMENT_CHARS` characters — a longer
   "segment" is almost always a whole document on one line, which no checker or model
   handles well;
@@ -44,10 +47,12 @@ from mtqc.readers.decode import MAX_SEGMENT_CHARS, STDIN, STDIN_NAME, Source, ch
 from mtqc.readers.jsonl import read_jsonl
 from mtqc.readers.tabular import read_tabular
 from mtqc.readers.text import attach_parallel, read_text
+from mtqc.readers.textcheck import MAX_META_DEPTH
+from mtqc.readers.textcheck import check_segments as check_text
 from mtqc.readers.tmx import read_tmx
 from mtqc.readers.xliff import read_xliff
 
-__all__ = ["FORMATS", "MAX_SEGMENT_CHARS", "detect_format", "read_segments"]
+__all__ = ["FORMATS", "MAX_META_DEPTH", "MAX_SEGMENT_CHARS", "detect_format", "read_segments"]
 
 FORMATS: tuple[str, ...] = ("text", "tsv", "csv", "jsonl", "xliff", "tmx")
 
@@ -127,6 +132,7 @@ def read_segments(
         attach_parallel(segments, source.name, side, other)
         files[side] = other.name
 
+    check_text(segments, files)
     _check_lengths(segments, files)
     _check_unique_ids(source.name, segments)
     for seg in segments:

@@ -12,6 +12,14 @@ from mtqc.readers.records import FieldMap, build_segment
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
+class _NotJson(ValueError):
+    """NaN / Infinity: Python's json reads them, JSON does not have them."""
+
+
+def _reject_constant(name: str) -> float:
+    raise _NotJson(name)
+
+
 def _json_text(text: str) -> str:
     """How JSON writes a string's content (between its quotes), escapes included."""
     return json.dumps(text, ensure_ascii=False)[1:-1]
@@ -20,7 +28,7 @@ def _json_text(text: str) -> str:
 def read_jsonl(source: Source) -> list[Segment]:
     """One :class:`Segment` per object; keys as in :mod:`mtqc.readers.records`."""
     segments: list[Segment] = []
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=_reject_constant)
     field_maps: dict[tuple[str, ...], FieldMap] = {}  # records mostly share their keys
     for number, line in enumerate(source.text.split("\n"), start=1):
         if not line.strip():
@@ -33,6 +41,27 @@ def read_jsonl(source: Source) -> list[Segment]:
                 f"line is not valid JSON (column {exc.colno}): {exc.msg}",
                 line=number,
                 hint='each line must hold one complete JSON object, e.g. {"id": "1", "mt": "..."}',
+            ) from None
+        except _NotJson as exc:
+            raise InputError(
+                source.name,
+                f"line holds {exc.args[0]}, which is not JSON",
+                line=number,
+                hint="write a number, null or a string instead",
+            ) from None
+        except RecursionError:
+            raise InputError(
+                source.name,
+                "line holds JSON nested too deeply to read",
+                line=number,
+                hint="flatten the record: mtqc reads flat records with string fields",
+            ) from None
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            raise InputError(
+                source.name,
+                f"line holds a value mtqc cannot read: {str(exc).split(';')[0]}",
+                line=number,
+                hint="write very long numbers as strings, or leave them out",
             ) from None
         if not isinstance(record, dict):
             raise InputError(
