@@ -30,6 +30,7 @@ from mtqc.model import Hit, Segment, Severity
 
 DATA = Path(__file__).parent / "data"
 FALSE_FRIENDS = DATA / "false_friends.nl-en.tsv"
+SENSE_TRAPS = DATA / "sense_traps.nl-en.tsv"
 _FF_COLUMNS = ("id", "dutch", "english", "right", "severity", "context", "source", "why")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 
@@ -121,6 +122,11 @@ def _false_friends() -> tuple[FalseFriend, ...]:
     return tuple(load_false_friends(FALSE_FRIENDS))
 
 
+@cache
+def _sense_traps() -> tuple[FalseFriend, ...]:
+    return tuple(load_false_friends(SENSE_TRAPS))
+
+
 def _t001_spans(seg: Segment) -> list[tuple[int, int]]:
     """Spans T001 already flags on this segment (S001 leaves them to T001)."""
     from mtqc.checks.terms import DATA as TERMS_DATA
@@ -156,40 +162,19 @@ def _nearest(src_hits: list[re.Match[str]], mt_hits: list[re.Match[str]], src: s
     return sorted(chosen, key=lambda m: m.start())
 
 
-@rule(
-    "S001",
-    "source-false-friend",
-    "major",
-    "accuracy/mistranslation",
-    needs=("src",),
-    options={"disable": []},
-)
-def source_false_friend(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
-    """A Dutch false friend in the source rendered by its English look-alike.
-
-    What it flags: an English word in the MT that looks like a Dutch word of the source but
-    means something else, from the list ``data/false_friends.nl-en.tsv`` (over a hundred
-    entries: ‘parquet’ for Belgian "parket" (the prosecutor's office), ‘monsters’ for
-    "monsters" (samples), ‘recipe’ for "recept" (prescription), ‘trekkers’ for "trekkers"
-    (tractors), ‘exploiter’ for "uitbater" (operator), ‘curator’ for "curator" (bankruptcy
-    administrator)…). It flags only when the source has the Dutch word, some entries only
-    in a context (‘monsters’ when the source speaks of samples being taken or analysed),
-    and not when another word of the source translates to the English word (with the
-    system dictionary). Spans that T001 already flags are left to T001. Option
-    ``disable``: entry ids to switch off.
-    Why it matters: the English look-alike reads fluently, so a reader trusts it, but it
-    says something else than the source.
-    Example: ``According to the ⟦parquet⟧, the suspect fled.`` with source "Volgens het
-    parket is de verdachte gevlucht."
-    Use instead: the entry's rendering: ``public prosecutor's office``.
-    """
+def lexicon_hits(
+    seg: Segment, entries: tuple[FalseFriend, ...], opts: Mapping[str, Any]
+) -> Iterator[Hit]:
+    """Hits of a false-friend-format list on a segment (S001, S002): the English form in the
+    MT, the Dutch form in the source, the context satisfied, no other source word that
+    translates to the English word (dictionary), and no span T001 already flags."""
     if not dutch_to_english(seg):
         return
     src, mt = seg.src or "", seg.mt
     disabled = frozenset(opts.get("disable", ()))
     taken = _t001_spans(seg)
     glosses: frozenset[str] | None = None
-    for e in _false_friends():
+    for e in entries:
         if e.id in disabled:
             continue
         mt_hits = list(e.english.finditer(mt))
@@ -219,6 +204,66 @@ def source_false_friend(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
                 evidence={"entry": e.id, "source_words": dutch, "reference": e.source},
                 severity=e.severity,
             )
+
+
+@rule(
+    "S001",
+    "source-false-friend",
+    "major",
+    "accuracy/mistranslation",
+    needs=("src",),
+    options={"disable": []},
+)
+def source_false_friend(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
+    """A Dutch false friend in the source rendered by its English look-alike.
+
+    What it flags: an English word in the MT that looks like a Dutch word of the source but
+    means something else, from the list ``data/false_friends.nl-en.tsv`` (over a hundred
+    entries: ‘parquet’ for Belgian "parket" (the prosecutor's office), ‘monsters’ for
+    "monsters" (samples), ‘recipe’ for "recept" (prescription), ‘trekkers’ for "trekkers"
+    (tractors), ‘exploiter’ for "uitbater" (operator), ‘curator’ for "curator" (bankruptcy
+    administrator)…). It flags only when the source has the Dutch word, some entries only
+    in a context (‘monsters’ when the source speaks of samples being taken or analysed),
+    and not when another word of the source translates to the English word (with the
+    system dictionary). Spans that T001 already flags are left to T001. Option
+    ``disable``: entry ids to switch off.
+    Why it matters: the English look-alike reads fluently, so a reader trusts it, but it
+    says something else than the source.
+    Example: ``According to the ⟦parquet⟧, the suspect fled.`` with source "Volgens het
+    parket is de verdachte gevlucht."
+    Use instead: the entry's rendering: ``public prosecutor's office``.
+    """
+    return lexicon_hits(seg, _false_friends(), opts)
+
+
+@rule(
+    "S002",
+    "source-sense-contradicted",
+    "major",
+    "accuracy/mistranslation",
+    needs=("src",),
+    options={"disable": []},
+)
+def source_sense_contradicted(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
+    """A Dutch word with two senses rendered in the sense its source context rules out.
+
+    What it flags: an English word in the MT that renders a Dutch source word in the wrong
+    one of its senses, from the list ``data/sense_traps.nl-en.tsv``: ‘case’ for a "zaak"
+    that is opened or stands in a street (a shop), ‘frost’ for "vorst" beside a king or a
+    palace (a monarch), ‘ships’ for "schepen van financiën" (an alderman), ‘released’ for
+    "vrijgesproken" (acquitted), ‘borrowed’ for "uitgeleend" (lent), ‘shot dead’ for
+    "neergeschoten" when the source says nothing of a death. Each entry names the source
+    context that decides; the checks are those of S001 (the English form, the Dutch form,
+    the context, no other source word translating to it, nothing T001 already flags). The
+    system dictionary's senses alone were measured too imprecise (0.11 on the development
+    set) to flag a word, so the list is curated. Option ``disable``: entry ids to switch off.
+    Why it matters: the wrong sense is a real English word in a fluent sentence, and it
+    changes what happened (an acquittal is not a release, a shop is not a court case).
+    Example: ``The suspect was ⟦released⟧ of all charges.`` for "De verdachte werd van alle
+    feiten vrijgesproken."
+    Use instead: the sense the context selects: ``acquitted``.
+    """
+    return lexicon_hits(seg, _sense_traps(), opts)
 
 
 # =========================================================================== S003
@@ -475,13 +520,14 @@ def round_trip_divergence(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit
     word, the MT copied the form, not the meaning. Source and back-translation are compared
     word by word (:class:`difflib.SequenceMatcher`); a changed stretch is at most three
     words on each side, and a back-translation word sharing the source word's stem (a
-    paraphrase, an inflection) is no divergence. Spans S001 or T001 flag are left to them.
+    paraphrase, an inflection) is no divergence. Spans S001, S002 or T001 flag are left to
+    them.
     Needs the source and the back-translation (round-trip mode); no model.
     Why it matters: look-alikes read fluently and hide a wrong sense or a translated name;
     the round trip is the evidence a reviewer needs.
-    Example: ``Police were out in force during the ⟦spit⟧.`` for "tijdens de spits" /
-    back-translation "tijdens het spuug" (the rush hour, not saliva).
-    Use instead: the sense the source means: ``rush hour``.
+    Example: ``The storm caused flooding in ⟦Sealand⟧.`` for "in Zeeland" /
+    back-translation "in Sealand" (a province's name translated as if it were words).
+    Use instead: what the source means: ``Zeeland``.
     """
     if not dutch_to_english(seg):
         return
@@ -492,7 +538,9 @@ def round_trip_divergence(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit
     b_words = list(_WORD_RE.finditer(bt))
     m_words = [m for m in _WORD_RE.finditer(mt) if m.group().lower() not in STOPWORDS]
     bt_lower = {m.group().lower() for m in b_words}
-    taken = [(h.start, h.end) for h in source_false_friend(seg, {})] + _t001_spans(seg)
+    taken = [
+        (h.start, h.end) for h in lexicon_hits(seg, _false_friends() + _sense_traps(), {})
+    ] + _t001_spans(seg)
     done: set[tuple[int, int]] = set()
     sm = SequenceMatcher(
         None,
