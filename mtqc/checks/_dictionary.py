@@ -338,8 +338,16 @@ def lemmas(word: str) -> list[str]:
 
 
 def word_translations(word: str) -> frozenset[str]:
-    """Every English gloss of any lemma of the Dutch word form ``word``."""
+    """Every English gloss of any lemma of the Dutch word form ``word`` (the system
+    dictionary and its core supplement; the supplement alone when none is installed)."""
+    table = senses_table() or _core_table()
     out: set[str] = set()
-    for lemma in lemmas(word):
-        out |= translations(lemma)
+    for lemma in lemma_candidates(word):
+        for group in table.get(lemma, ()):
+            out.update(group)
     return frozenset(out)
+
+
+@cache
+def _core_table() -> dict[str, tuple[tuple[str, ...], ...]]:
+    return _supplement()

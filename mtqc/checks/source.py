@@ -506,7 +506,14 @@ def _same_stem(a: str, b: str) -> bool:
     return a[:n].lower() == b[:n].lower()
 
 
-@rule("S004", "round-trip-divergence", "major", "accuracy/mistranslation", needs=("src", "bt"))
+@rule(
+    "S004",
+    "round-trip-divergence",
+    "major",
+    "accuracy/mistranslation",
+    needs=("src", "bt"),
+    options={"without_dictionary": False},
+)
 def round_trip_divergence(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """An English look-alike of a Dutch source word that the back-translation does not
     bring back.
@@ -522,7 +529,9 @@ def round_trip_divergence(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit
     words on each side, and a back-translation word sharing the source word's stem (a
     paraphrase, an inflection) is no divergence. Spans S001, S002 or T001 flag are left to
     them.
-    Needs the source and the back-translation (round-trip mode); no model.
+    Needs the source and the back-translation (round-trip mode); no model. The system
+    dictionary vetoes look-alikes that are among the source word's senses; without it the
+    rule is quiet (option ``without_dictionary: true`` runs it anyway, less precisely).
     Why it matters: look-alikes read fluently and hide a wrong sense or a translated name;
     the round trip is the evidence a reviewer needs.
     Example: ``The storm caused flooding in ⟦Sealand⟧.`` for "in Zeeland" /
@@ -534,6 +543,8 @@ def round_trip_divergence(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit
     src, bt, mt = seg.src or "", seg.bt or "", seg.mt
     if src.strip() == bt.strip():
         return
+    if not nl_dict.available() and not opts.get("without_dictionary"):
+        return  # measured below 0.6 precise without the dictionary's sense veto
     s_words = list(_WORD_RE.finditer(src))
     b_words = list(_WORD_RE.finditer(bt))
     m_words = [m for m in _WORD_RE.finditer(mt) if m.group().lower() not in STOPWORDS]
