@@ -1,0 +1,73 @@
+"""The gazetteer (data/gazetteer.nl-en.tsv) and its rules T004 and N008."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtqc.checks import all_rules
+from mtqc.checks._apply import apply_rule
+from mtqc.checks._gazetteer import PATH, gazetteer, load_gazetteer, names_in_source
+from mtqc.errors import ConfigError
+from mtqc.model import Segment
+
+RULES = all_rules()
+GAZ = gazetteer()
+LITERALS = [(e, lit) for e in GAZ for lit in e.literal]
+
+
+def run(code: str, seg: Segment, **options):
+    return apply_rule(RULES[code], seg, options or None)
+
+
+def test_gazetteer_is_a_real_gazetteer():
+    assert len(GAZ) >= 300
+    kinds = {e.kind for e in GAZ}
+    assert kinds == {"name", "exonym", "keep"}
+    for e in GAZ:
+        assert e.source.strip(), e.id
+        assert e.nl and e.en, e.id
+
+
+@pytest.mark.parametrize(("entry", "literal"), LITERALS, ids=lambda x: getattr(x, "id", x))
+def test_every_literal_is_flagged_with_its_dutch_name_in_the_source(entry, literal):
+    code = "N008" if entry.kind == "keep" else "T004"
+    mt = f"Yesterday {literal} said nothing."
+    src = f"Gisteren zei {entry.nl[0]} niets."
+    flags = run(code, Segment("x", mt, src=src, src_lang="nl"))
+    assert any(f.text == literal for f in flags), (entry.id, [f.text for f in flags])
+    if entry.needs_source and code == "T004":
+        flags = run(code, Segment("x", mt, src="Iets heel anders.", src_lang="nl"))
+        assert not any(f.evidence["entry"] == entry.id for f in flags)
+
+
+def test_accepted_english_forms_are_never_flagged():
+    for e in GAZ:
+        for en in e.en:
+            seg = Segment(
+                "x", f"Yesterday {en} said nothing.", src=f"Gisteren zei {e.nl[0]} niets."
+            )
+            flags = run("T004", seg) + run("N008", seg)
+            assert flags == [], (e.id, en, [f.text for f in flags])
+
+
+def test_sentence_initial_common_word_is_not_a_name():
+    assert [g.entry.id for g in names_in_source("In Geel was het druk.")] == ["pk-geel"]
+    assert names_in_source("Geel is de kleur van de ploeg.") == []
+
+
+def test_gazetteer_errors_name_the_line(tmp_path):
+    header = PATH.read_text(encoding="utf-8").splitlines()
+    head = next(line for line in header if line.startswith("id\t"))
+    bad = tmp_path / "g.tsv"
+    bad.write_text(head + "\nx\tplace\tt\tBE\tA\tB\t\tminor\t\ts\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"g\.tsv:2: kind"):
+        load_gazetteer(bad)
+    bad.write_text(head + "\nx\tname\tt\tBE\tA\tB\tB\tminor\t\ts\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="also an accepted English form"):
+        load_gazetteer(bad)
+
+
+def test_t004_entries_can_be_disabled():
+    seg = Segment("x", "The Round of Flanders starts in Bruges.")
+    assert [f.evidence["entry"] for f in run("T004", seg)] == ["be-ronde"]
+    assert run("T004", seg, disable=["be-ronde"]) == []
