@@ -540,3 +540,52 @@ def _particle_hits(src: str, mt: str) -> Iterator[tuple[int, int, str]]:
         )
         for t in re.finditer(rf"(?<![\w-])(?i:{english}) {re.escape(name)}(?![\w-])", mt):
             yield t.start(), t.end(), dutch
+
+
+# =========================================================================== for N006
+
+
+def _is_dutch_word(word: str) -> bool:
+    """An ordinary Dutch word (dictionary headword, or a frequent Dutch word)."""
+    from mtqc.checks.untranslated import word_list
+
+    low = word.lower()
+    return bool(_glosses(low)) or low in word_list("nl_words.txt")
+
+
+def src_name_accounted(src: str, start: int, end: int, mt: str) -> bool:
+    """True when the source name at ``src[start:end]`` is not missing from the MT.
+
+    That is: a gazetteer name inside it is rendered in the MT in an accepted English
+    form, its Dutch form or a listed literal (Den Haag → "The Hague"; a literal is T004's
+    or N008's to flag, not a missing name); or at least half of its words are translated
+    in the MT (their dictionary glosses, or those of a compound's parts, are MT words:
+    "Landelijke Studentenvakbond" → "National Student Union"); or it is a sentence's
+    first word, an ordinary Dutch word, plus one capitalised label ("Lees Ook"), which
+    is not a name.
+    """
+    text = src[start:end]
+    toks = _tokens(text)
+    gaz = names_in_source(src)
+    label = len(toks) == 2 and sentence_initial(src, start) and _is_dutch_word(toks[0].text)
+    if label and not any(g.start <= start < g.end for g in gaz):
+        return True
+    for g in gaz:
+        if g.start < end and start < g.end:
+            e = g.entry
+            lits = [re.search(literal_regex(lit), mt) for lit in e.literal]
+            if rendered_in(e, mt) or any(lits):
+                return True
+    if not _dictionary.available():
+        return False
+    mt_words = {t.low for t in _tokens(mt)}
+    words = [t.low for t in toks if t.low not in _PARTICLES]
+    translated = 0
+    for w in words:
+        glosses = set(_glosses(w))
+        if len(w) >= 6:
+            for c in _compound_glosses(w):
+                glosses.update(c.split())
+        if glosses & mt_words:
+            translated += 1
+    return bool(words) and translated * 2 >= len(words)

@@ -945,6 +945,12 @@ def compare_names(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterator[
     other_names = [n for n in other_names if n.words and not _contains(mt_fold, fold(n.text))]
     if not other_names or _title_case(other) or _title_case(mt):
         return
+    if side == "src" and lang_base(seg.src_lang) in ("nl", ""):
+        from mtqc.checks.names import src_name_accounted  # the Dutch gazetteer
+
+        other_names = [n for n in other_names if not src_name_accounted(other, n.start, n.end, mt)]
+        if not other_names:
+            return
     mt_names = find_names(mt)
     mt_words = _capitalised_words(mt)
     other_fold = fold(other)
