@@ -52,6 +52,12 @@ def load_baseline(path: str) -> frozenset[str]:
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InputError(path, f"not a JSON baseline file: {e}") from None
+    except RecursionError:
+        raise InputError(path, "not a baseline file: JSON nested too deeply to read") from None
+    except ValueError as e:  # e.g. a number of more than 4,300 digits
+        raise InputError(path, f"not a baseline file: {str(e).split(';')[0]}") from None
+    except OSError as e:
+        raise InputError(path, f"cannot be read: {e.strerror or e}") from None
     if not isinstance(data, dict) or data.get("mtqc_baseline") != FORMAT_VERSION:
         raise InputError(
             path,

@@ -378,13 +378,14 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.file:
         raise UsageError("`mtqc decisions import` needs the baseline FILE to import")
+    from mtqc.store.store import parse_baseline
+
     try:
-        with open(args.file, encoding="utf-8") as f:
-            data = json.load(f)
+        with open(args.file, "rb") as f:
+            raw = f.read()
     except OSError as e:
         raise UsageError(f"{args.file}: cannot read ({e.strerror or e})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UsageError(f"{args.file}: not a JSON baseline file: {e}") from None
+    data = parse_baseline(args.file, raw)
     n = store.import_baseline(args.feed, data, args.who)
     print(f"imported {n} new dismissal(s) into feed {args.feed!r}", file=sys.stderr)
     return EXIT_OK

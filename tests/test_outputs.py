@@ -276,10 +276,42 @@ def test_csv_defuses_formulas(report: Report) -> None:
         _flag(report.results[2].segment, "T103", "x", 0, 10, Severity.MINOR, "other",
               '=HYPERLINK("http://example.invalid")', ("-5 degrees",))
     )  # fmt: skip
-    rows = csv.DictReader(io.StringIO(render(report, "csv")))
+    report.results[2].flags.append(
+        _flag(report.results[2].segment, "T104", "x", 0, 10, Severity.MINOR, "other",
+              "-2+3+cmd|' /C calc'!A0", ("-2",))
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
     row = next(r for r in rows if r["code"] == "T103")
     assert row["message"].startswith("'=HYPERLINK")
-    assert row["suggestions"] == "-5 degrees"  # a number-like cell is left alone
+    assert row["suggestions"] == "'-5 degrees"  # "-" starts a formula, digit or not
+    row = next(r for r in rows if r["code"] == "T104")
+    assert row["message"] == "'-2+3+cmd|' /C calc'!A0"
+    assert row["suggestions"] == "-2"  # a plain negative number is left alone
+
+
+@pytest.mark.parametrize(
+    ("cell", "defused"),
+    [
+        ("-2+3+cmd|' /C calc'!A0", True),
+        ("=1+1", True),
+        ("+1", True),
+        ("@SUM(A1)", True),
+        ("\t=1", True),
+        ("\r=1", True),
+        ("\n=1", True),
+        ("- 2", True),
+        ("-2", False),
+        ("-0.5", False),
+        ("2-3", False),
+        ("plain", False),
+    ],
+)
+def test_csv_defuse_cells(cell: str, defused: bool) -> None:
+    from mtqc.dashboard.tables import _csv_cell
+    from mtqc.outputs.csv_ import defuse
+
+    assert defuse(cell) == ("'" + cell if defused else cell)
+    assert _csv_cell(cell) == defuse(cell)  # the dashboard's CSV exports agree
 
 
 def test_frames(report: Report) -> None:

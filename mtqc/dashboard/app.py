@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from mtqc.dashboard import security, views
 from mtqc.dashboard.highlight import pieces
@@ -17,11 +18,23 @@ from mtqc.dashboard.tables import Table, fmt, to_csv
 from mtqc.errors import MtqcError
 from mtqc.model import Severity
 from mtqc.store import Filters, Store, queries
+from mtqc.store.store import parse_baseline
 
 log = logging.getLogger("mtqc.dashboard")
 
 REVIEWER_COOKIE = "mtqc_reviewer"
 MAX_UPLOAD = 5 * 1024 * 1024
+
+
+#: database ids are signed 64-bit integers; a larger one names nothing (404, not 500)
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a positive integer that fits a database id."""
+
+    def __init__(self, map: Any) -> None:  # noqa: A002 - werkzeug's signature
+        super().__init__(map, min=1, max=MAX_ID)
 
 
 def _default_reviewer() -> str:
@@ -40,16 +53,17 @@ def create_app(
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
         MAX_CONTENT_LENGTH=MAX_UPLOAD,
-        TRUSTED_HOSTS=trusted_hosts,
     )
     app.extensions["mtqc_store"] = store
+    app.url_map.converters["id"] = IdConverter
 
     @app.teardown_request
     def _release_connection(exc: BaseException | None) -> None:
         # werkzeug runs each request on a new thread: hand its connection back
         store.db.release()
 
-    security.install(app, token)
+    # the Host check is ours: werkzeug's TRUSTED_HOSTS cannot match an IPv6 literal
+    security.install(app, token, allowed_hosts=trusted_hosts)
     _register_errors(app)
     _register_pages(app, store, token)
     return app
@@ -135,14 +149,14 @@ def _register_pages(app: Flask, store: Store, token: str | None) -> None:
             "artifacts.html", **page_context(flt), table=table, min_docs=min_docs
         )
 
-    @app.get("/runs/<int:run_id>")
+    @app.get("/runs/<id:run_id>")
     def run(run_id: int) -> str:
         flt = _filters()
         r = queries.run(store.db, run_id) or abort(404)
         table = views.run_documents_table(store, run_id, flt)
         return render_template("run.html", **page_context(flt), run=r, table=table)
 
-    @app.get("/runs/<int:run_id>/doc")
+    @app.get("/runs/<id:run_id>/doc")
     def document(run_id: int) -> str:
         flt = _filters()
         r = queries.run(store.db, run_id) or abort(404)
@@ -180,7 +194,8 @@ def _register_pages(app: Flask, store: Store, token: str | None) -> None:
         if name == "artifacts":
             return _csv(views.artifacts_table(store, flt, _min_docs()))
         run_id = request.args.get("run", type=int)
-        r = queries.run(store.db, run_id) if run_id is not None else None
+        ok = run_id is not None and 1 <= run_id <= MAX_ID
+        r = queries.run(store.db, run_id) if ok else None
         if r is None:
             abort(404)
         if name == "documents":
@@ -207,17 +222,14 @@ def _register_pages(app: Flask, store: Store, token: str | None) -> None:
         upload = request.files.get("baseline")
         if upload is None or not upload.filename:
             raise MtqcError("choose a baseline file (.json) to import")
-        try:
-            data = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise MtqcError(f"{upload.filename}: not a JSON baseline file ({e})") from None
+        data = parse_baseline(upload.filename, upload.read())
         who = _reviewer_from_form()
         added = store.import_baseline(feed, data, who)
         resp = redirect(url_for("decisions", feed=feed or "", imported=added))
         _remember_reviewer(resp, who)
         return resp
 
-    @app.post("/flags/<int:flag_id>/decision")
+    @app.post("/flags/<id:flag_id>/decision")
     def decide(flag_id: int) -> Response:
         decision = request.form.get("decision", "")
         who = _reviewer_from_form()
@@ -244,6 +256,10 @@ def _register_pages(app: Flask, store: Store, token: str | None) -> None:
             return redirect(nxt)
         error = ""
         if request.method == "POST":
+            throttle = app.extensions["mtqc_throttle"]
+            limited = security.too_many_attempts(throttle)
+            if limited is not None:
+                return limited
             if security.token_matches(request.form.get("token", ""), token):
                 resp = redirect(nxt)
                 resp.set_cookie(
@@ -254,6 +270,7 @@ def _register_pages(app: Flask, store: Store, token: str | None) -> None:
                     secure=request.is_secure,
                 )
                 return resp
+            throttle.fail(security.client_key())
             error = "That token is not right."
         return render_template("login.html", next=nxt, error=error), 403 if error else 200
 

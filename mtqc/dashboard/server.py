@@ -16,13 +16,39 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LOOPBACK_HOST_HEADERS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 
+MIN_TOKEN_CHARS = 16
+MIN_TOKEN_DISTINCT = 8
+_TOKEN_HINT = "generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(24))'`"
+
+
 def check_bind(host: str, token: str | None) -> None:
-    """Refuse to expose the dashboard beyond this machine without a token."""
-    if host not in LOOPBACK and not token:
+    """Refuse to expose the dashboard beyond this machine without a strong token."""
+    if host in LOOPBACK:
+        return
+    if not token:
         raise UsageError(
             f"the dashboard would be reachable from other machines on {host}: pass --token "
             "SECRET (every request must then carry it), or bind 127.0.0.1"
         )
+    problem = token_weakness(token)
+    if problem:
+        raise UsageError(
+            f"--token is too weak for a dashboard reachable from other machines on {host}: "
+            f"{problem}; {_TOKEN_HINT}, or bind 127.0.0.1"
+        )
+
+
+def token_weakness(token: str) -> str:
+    """Why ``token`` is too weak to guard a public dashboard ("" when it is fine)."""
+    if token != token.strip() or any(ch.isspace() for ch in token):
+        return "it contains spaces (easy to lose or mangle when passed around)"
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in token):
+        return "it contains control characters"
+    if len(token) < MIN_TOKEN_CHARS:
+        return f"it has {len(token)} characters, and at least {MIN_TOKEN_CHARS} are needed"
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        return f"it uses fewer than {MIN_TOKEN_DISTINCT} different characters"
+    return ""
 
 
 def serve(

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-# Spreadsheets run cells that start with these as formulas; MT text is untrusted.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from mtqc.outputs.csv_ import defuse  # spreadsheets run "=...", "-2+3+cmd|..." as formulas
 
 
 @dataclass
@@ -53,9 +52,7 @@ def _csv_cell(value: Any) -> Any:
         return round(value, 4)
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return defuse(value)
 
 
 def to_csv(table: Table) -> str:

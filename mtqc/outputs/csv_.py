@@ -5,9 +5,11 @@ start, end, text, message, suggestions, flag_score, fingerprint, score`` — ``s
 the segment's risk score, ``suggestions`` are joined with ``" | "``, offsets are code
 points. UTF-8, comma-separated, RFC 4180 quoting.
 
-Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``@``, a
-tab or carriage return, or ``-`` followed by something other than a digit or space) are
-prefixed with ``'`` so that opening the file cannot execute text from the input.
+Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, a tab, carriage return or line feed) are prefixed with ``'`` so that opening the
+file cannot execute text from the input: ``-2+3+cmd|' /C calc'!A0`` starts with a digit
+after its ``-`` and is a formula all the same. Only a cell that is a plain negative number
+(``-2``, ``-0.5``) is left as it is.
 """
 
 from __future__ import annotations
@@ -17,13 +19,18 @@ import re
 from mtqc.model import Report
 
 SUGGESTION_SEP = " | "
-_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?![\d\s.]))")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _TEXT_COLUMNS = ("segment_id", "doc", "source_file", "text", "message", "suggestions")
 
 
 def defuse(cell: object) -> object:
     """Prefix a string that a spreadsheet would read as a formula with ``'``."""
-    if isinstance(cell, str) and _FORMULA.match(cell):
+    if (
+        isinstance(cell, str)
+        and cell.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(cell)
+    ):
         return "'" + cell
     return cell
 

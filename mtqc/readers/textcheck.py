@@ -87,6 +87,15 @@ def _check_meta(seg: Segment, name: str) -> None:
                 stack.append((v, f"{path}[{i}]", depth + 1))
 
 
+def forbidden_char(value: str) -> str | None:
+    """``"a NUL character (U+0000)"`` / ``"an unpaired surrogate U+D800"``, or None."""
+    m = _FORBIDDEN.search(value)
+    if m is None:
+        return None
+    ch = m.group()
+    return "a NUL character (U+0000)" if ch == "\0" else f"an unpaired surrogate U+{ord(ch):04X}"
+
+
 def _bad_char(name: str, line: int | None, field: str, value: str) -> InputError:
     m = _FORBIDDEN.search(value)
     assert m is not None

@@ -72,7 +72,7 @@ class Filters:
         if self.date_from:
             conds.append(f"{alias}.created >= ?")
             params.append(self.date_from.isoformat())
-        if self.date_to:
+        if self.date_to and self.date_to < date.max:  # 9999-12-31: no upper bound
             conds.append(f"{alias}.created < ?")
             params.append((self.date_to + timedelta(days=1)).isoformat())
         return conds, params

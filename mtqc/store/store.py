@@ -9,6 +9,7 @@ from typing import Any
 from mtqc.checks._apply import fingerprint as make_fingerprint
 from mtqc.errors import InputError, UsageError
 from mtqc.model import Report
+from mtqc.readers.textcheck import forbidden_char
 from mtqc.store.db import Database
 from mtqc.store.migrations import current_version, migrate
 from mtqc.store.normalize import normalize_phrase
@@ -154,6 +155,8 @@ class Store:
         ``accept`` means a real error; ``dismiss`` a false alarm, which hides flags of the
         same rule and text in later runs of the flag's feed.
         """
+        if not isinstance(flag_id, int) or not 1 <= flag_id < 2**63:
+            raise UsageError(f"there is no flag with id {flag_id} in the store")
         if decision not in DECISIONS:
             raise UsageError(f"decision must be 'accept' or 'dismiss', not {decision!r}")
         who = (who or "").strip()[:MAX_WHO]
@@ -257,8 +260,35 @@ class Store:
         return added
 
 
+_BASELINE_HINT = (
+    'a baseline is {"mtqc_baseline": 1, "entries": [{"code": "T001", "fingerprint": "...", '
+    '"text": "...", "reason": "...", "feed": null}]}; export one from the dashboard or with '
+    "`mtqc decisions export`"
+)
+
+
+def parse_baseline(name: str, raw: bytes | str) -> Any:
+    """Decode a baseline file's bytes as JSON; anything unreadable is an InputError."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text, parse_constant=_no_constant)
+    except UnicodeDecodeError as e:
+        problem = f"not a JSON baseline file: not UTF-8 (byte offset {e.start})"
+    except json.JSONDecodeError as e:
+        problem = f"not a JSON baseline file: {e.msg} (line {e.lineno}, column {e.colno})"
+    except RecursionError:
+        problem = "not a JSON baseline file: nested too deeply to read"
+    except ValueError as e:  # NaN/Infinity, a number of more than 4,300 digits
+        problem = f"not a JSON baseline file: {str(e).split(';')[0]}"
+    raise InputError(name or "baseline", problem, hint=_BASELINE_HINT)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _validate_baseline(data: Any) -> list[dict[str, Any]]:
-    hint = 'a baseline is {"mtqc_baseline": 1, "entries": [{"code": ..., "fingerprint": ...}]}'
+    hint = _BASELINE_HINT
     if not isinstance(data, dict) or data.get("mtqc_baseline") != BASELINE_FORMAT:
         raise InputError("baseline", "not an mtqc baseline file (format 1)", hint=hint)
     entries = data.get("entries")
@@ -271,4 +301,21 @@ def _validate_baseline(data: Any) -> list[dict[str, Any]]:
             raise InputError(
                 "baseline", f"entry {i + 1} has neither 'fingerprint' nor 'text'", hint=hint
             )
+        for key in ("code", "fingerprint", "text", "reason", "feed"):
+            value = e.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise InputError(
+                    "baseline",
+                    f"entry {i + 1}: {key!r} must be a string, not {type(value).__name__}",
+                    hint=hint,
+                )
+            bad = forbidden_char(value)
+            if bad:
+                raise InputError(
+                    "baseline",
+                    f"entry {i + 1}: {key!r} holds {bad}, which the store cannot hold",
+                    hint="remove it from the file",
+                )
     return entries
