@@ -52,7 +52,7 @@ def test_accepted_english_forms_are_never_flagged():
 
 def test_sentence_initial_common_word_is_not_a_name():
     assert [g.entry.id for g in names_in_source("In Geel was het druk.")] == ["pk-geel"]
-    assert names_in_source("Geel is de kleur van de ploeg.") == []
+    assert names_in_source("Geel is de kleur van de ploeg.") == ()
 
 
 def test_gazetteer_errors_name_the_line(tmp_path):

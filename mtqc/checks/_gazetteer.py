@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from mtqc.checks._text import fold
@@ -187,7 +187,24 @@ class SourceName:
     text: str
 
 
-def names_in_source(src: str) -> list[SourceName]:
+_KEY_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def _by_key_word() -> dict[str, tuple[GazEntry, ...]]:
+    """Entries by the longest word of each Dutch form (lower-cased): a pre-filter."""
+    index: dict[str, list[GazEntry]] = {}
+    for e in gazetteer():
+        for form in e.nl:
+            words = _KEY_WORD_RE.findall(form.lower())
+            key = max(words, key=len) if words else form.lower()
+            if e not in index.setdefault(key, []):
+                index[key].append(e)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+@lru_cache(maxsize=256)
+def names_in_source(src: str) -> tuple[SourceName, ...]:
     """The gazetteer names in a Dutch text, longest first where they overlap.
 
     A one-word form that is also a sentence's first word is not taken for a name when
@@ -196,8 +213,11 @@ def names_in_source(src: str) -> list[SourceName]:
     """
     from mtqc.checks._dictionary import senses  # late: the table loads on first use
 
+    index = _by_key_word()
+    words = set(_KEY_WORD_RE.findall(src.lower()))
+    entries = {id(e): e for w in words for e in index.get(w, ())}
     found: list[SourceName] = []
-    for e in gazetteer():
+    for e in sorted(entries.values(), key=lambda e: e.line):
         for m in e.nl_regex.finditer(src):
             word = m.group()
             one_word = " " not in word and "-" not in word
@@ -209,7 +229,7 @@ def names_in_source(src: str) -> list[SourceName]:
     for s in found:
         if all(s.end <= k.start or s.start >= k.end for k in kept):
             kept.append(s)
-    return sorted(kept, key=lambda s: s.start)
+    return tuple(sorted(kept, key=lambda s: s.start))
 
 
 def rendered_in(entry: GazEntry, mt: str) -> bool:

@@ -545,12 +545,17 @@ def _particle_hits(src: str, mt: str) -> Iterator[tuple[int, int, str]]:
 # =========================================================================== for N006
 
 
-def _is_dutch_word(word: str) -> bool:
-    """An ordinary Dutch word (dictionary headword, or a frequent Dutch word)."""
+@cache
+def _dutch_words() -> frozenset[str]:
     from mtqc.checks.untranslated import word_list
 
+    return word_list("nl_words.txt")
+
+
+def _is_dutch_word(word: str) -> bool:
+    """An ordinary Dutch word (dictionary headword, or a frequent Dutch word)."""
     low = word.lower()
-    return bool(_glosses(low)) or low in word_list("nl_words.txt")
+    return bool(_glosses(low)) or low in _dutch_words()
 
 
 def src_name_accounted(src: str, start: int, end: int, mt: str) -> bool:
