@@ -200,11 +200,17 @@ def _run_scorers(
     results: list[SegmentResult], settings: EngineSettings, notices: list[str]
 ) -> list[str]:
     """Run the model scorers; return their signatures and collect licence notices."""
-    from mtqc.scorers import load_scorer
+    from mtqc.scorers import apply_flag_policy, load_scorer
 
     signatures = []
     for name in settings.models:
-        scorer = load_scorer(name, **settings.model_options.get(name, {}))
+        options = dict(settings.model_options.get(name, {}))
+        show = options.pop("show_flags", "calibrated")
+        if show not in ("calibrated", "all"):
+            raise UsageError(
+                f"[model-options.{name}] show_flags must be 'calibrated' or 'all', not {show!r}"
+            )
+        scorer = load_scorer(name, **options)
         todo = [r for r in results if all(getattr(r.segment, side) for side in scorer.needs)]
         if not todo:
             continue
@@ -212,7 +218,7 @@ def _run_scorers(
         notices.extend(getattr(scorer, "notices", []))
         signatures.append(scorer.signature())
         for r, out in zip(todo, scorer.score([r.segment for r in todo]), strict=True):
-            r.flags.extend(out.flags)
+            r.flags.extend(apply_flag_policy(out.flags) if show == "calibrated" else out.flags)
             r.metrics.update(out.metrics)
     return signatures
 

@@ -403,3 +403,50 @@ def test_alignment_results_come_from_the_text_cache_the_second_time(tmp_path, mo
     assert calls == []
     assert [f.to_dict() for f in second.flags] == [f.to_dict() for f in first.flags]
     assert second.metrics == first.metrics
+
+
+def test_calibrated_risk_adds_rule_flags_but_not_model_flags():
+    from mtqc.model import Flag, Segment, SegmentResult, Severity
+    from mtqc.scoring import segment_risk
+
+    def flag(code: str, severity: Severity) -> Flag:
+        return Flag(code, code.lower(), "s", 0, 1, "x", severity, "other", "m")
+
+    metrics = _metrics()
+    prior = combine(metrics, [], "reference")
+    assert prior is not None
+    bare = SegmentResult(Segment("s", "x"), [], dict(metrics))
+    assert segment_risk(bare, "reference", calibrated=True) == round(prior, 4)
+    # a model flag is already in the metrics: no change
+    model_only = SegmentResult(Segment("s", "x"), [flag("M002", Severity.MAJOR)], dict(metrics))
+    assert segment_risk(model_only, "reference", calibrated=True) == round(prior, 4)
+    # a major rule flag is independent evidence: 1 - (1 - p)(1 - 0.4)
+    with_rule = SegmentResult(Segment("s", "x"), [flag("T001", Severity.MAJOR)], dict(metrics))
+    expected = round(1 - (1 - prior) * (1 - 0.4), 4)
+    assert segment_risk(with_rule, "reference", calibrated=True) == expected
+
+
+def test_model_flags_below_the_calibrated_precision_become_info(monkeypatch):
+    import mtqc.scorers as scorers
+    from mtqc.model import Flag, Severity
+
+    monkeypatch.setattr(scorers, "flag_policy", lambda: {"M002": 0.8, "M001": None})
+
+    def flag(code: str, score: float) -> Flag:
+        return Flag(code, "x", "s", 0, 1, "x", Severity.MAJOR, "other", "m", score=score)
+
+    sure, unsure, lm, other = flag("M002", 0.9), flag("M002", 0.5), flag("M001", 0.99), flag(
+        "M005", 0.1
+    )
+    scorers.apply_flag_policy([sure, unsure, lm, other])
+    assert sure.severity == Severity.MAJOR
+    assert unsure.severity == Severity.INFO and unsure.evidence["below_show_at"] == 0.8
+    assert lm.severity == Severity.INFO  # never precise enough on the development data
+    assert other.severity == Severity.MAJOR  # not measured: left as the scorer made it
+
+
+def test_shipped_flag_policy_is_read():
+    from mtqc.scorers import flag_policy
+
+    policy = flag_policy()
+    assert {"M001", "M002"} <= set(policy)

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 from mtqc.checks._apply import fingerprint
@@ -71,6 +74,44 @@ def load_scorer(name: str, **options: Any) -> Scorer:
         return cls(**options)
     except TypeError as e:
         raise UsageError(f"model scorer {name!r}: {e}") from None
+
+
+FLAG_POLICY_FILE = Path(__file__).resolve().parent / "weights" / "flag_policy.json"
+
+
+@lru_cache(maxsize=1)
+def flag_policy() -> dict[str, float | None]:
+    """``{code: show_at}`` from ``weights/flag_policy.json`` (``training/flag_policy.py``).
+
+    ``show_at`` is the lowest flag score at which that model flag code was at least 50 %
+    precise on the development data, or None when it never was. Codes not in the file
+    were not measured and are left as the scorer made them.
+    """
+    try:
+        data = json.loads(FLAG_POLICY_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {code: entry.get("show_at") for code, entry in data.get("codes", {}).items()}
+
+
+def apply_flag_policy(flags: list[Flag]) -> list[Flag]:
+    """Precision first: a model flag below its calibrated ``show_at`` becomes ``info``.
+
+    The flag stays in the report (JSON, HTML) as a hint with
+    ``evidence["below_show_at"]``, but does not count as a finding (``--fail-on``,
+    flagged lines, rule precision). ``[model-options.<scorer>] show_flags = "all"``
+    keeps every flag at the scorer's own severity.
+    """
+    policy = flag_policy()
+    for f in flags:
+        if f.code not in policy or f.severity == Severity.INFO:
+            continue
+        show_at = policy[f.code]
+        if show_at is None or f.score is None or f.score < show_at:
+            f.evidence["below_show_at"] = show_at
+            f.evidence["scorer_severity"] = str(f.severity)
+            f.severity = Severity.INFO
+    return flags
 
 
 def text_key(*parts: str | None) -> str:
