@@ -187,7 +187,9 @@ gemeenschap unie bond partij commissie dienst agentschap instituut universiteit
 hogeschool school ziekenhuis kerk kathedraal paleis museum station luchthaven haven
 brug straat plein markt park noord zuid oost west noorden zuiden oosten westen
 midden europa wereld aarde zon maan kerstmis kerst pasen pinksteren allerheiligen
-ramadan suikerfeest nieuwjaar
+ramadan suikerfeest nieuwjaar nieuwjaarsdag hemelvaart hemelvaartsdag pinkstermaandag
+paasmaandag kerstavond oudejaarsavond allerzielen driekoningen carnaval moederdag
+vaderdag valentijnsdag
 """
 _NOT_NAMES = frozenset(_NOT_NAMES_LIST.split())
 # English words a capitalised Dutch word correctly becomes (demonyms, languages, days).
@@ -229,10 +231,20 @@ def _tokens(text: str) -> list[_Tok]:
     return [_Tok(m.start(), m.end(), m.group()) for m in _WORD_RE.finditer(text)]
 
 
+_CALENDAR_LIST = """
+maandag monday dinsdag tuesday woensdag wednesday donderdag thursday vrijdag friday
+zaterdag saturday zondag sunday januari january februari february maart march april
+april mei may juni june juli july augustus august september september oktober october
+november november december december
+"""
+_CALENDAR_WORDS = _CALENDAR_LIST.split()
+_CALENDAR = dict(zip(_CALENDAR_WORDS[::2], _CALENDAR_WORDS[1::2], strict=True))
+
+
 @cache
 def _glosses(word: str) -> frozenset[str]:
     """One-word English glosses of a Dutch word, its inflections stripped if need be."""
-    out: set[str] = set()
+    out: set[str] = {_CALENDAR[word]} if word in _CALENDAR else set()
     for w in (
         word,
         word[:-1] if word.endswith("e") else "",
@@ -274,8 +286,8 @@ def _compound_glosses(word: str) -> set[str]:
 
 
 def _evidence(name: str, mt_words: list[_Tok], k: int, other: frozenset[str]) -> tuple[int, str]:
-    """How MT word ``k`` (and maybe ``k+1``) renders the Dutch name word ``name``:
-    ``(number of MT words, kind)``, or ``(0, "")``."""
+    """How MT word ``k`` renders the Dutch name word ``name``: ``(1, kind)``, or
+    ``(0, "")``."""
     low = name.lower()
     w = mt_words[k].low
     if w in other or w in _PROPER_EN or w in _english_names():
@@ -288,9 +300,6 @@ def _evidence(name: str, mt_words: list[_Tok], k: int, other: frozenset[str]) ->
         compounds = _compound_glosses(low)
         if w in {c.replace(" ", "") for c in compounds}:
             return 1, "compound"
-        pair = f"{w} {mt_words[k + 1].low}" if k + 1 < len(mt_words) else ""
-        if pair in compounds and mt_words[k + 1].text[:1].isupper():
-            return 2, "compound"
     if (
         len(low) >= 4
         and w[:1] == low[:1]
@@ -355,7 +364,13 @@ def _candidate_words(src: str, toks: list[_Tok]) -> list[int]:
         prev = toks[i - 1] if i else None
         gap = src[prev.end : tok.start] if prev else ""
         cap = t[:1].isupper() and not t.isupper()
-        continues = cap and prev is not None and gap == " " and prev.text[:1].isupper()
+        continues = (
+            cap
+            and prev is not None
+            and gap == " "
+            and prev.text[:1].isupper()
+            and prev.low not in _ARTICLES
+        )
         if not continues:
             run_ok = True
             article = (
@@ -372,7 +387,7 @@ def _candidate_words(src: str, toks: list[_Tok]) -> list[int]:
             if (article or portfolio) and gap.strip() == "":
                 run_ok = False
             opener = src[: tok.start].rstrip(" ")[-1:]
-            if opener in '“"‘«(':
+            if opener and opener in '“"‘«(':
                 run_ok = False
         if not cap or not run_ok or len(t) < 3 or t.lower() in _NOT_NAMES:
             continue
@@ -380,6 +395,29 @@ def _candidate_words(src: str, toks: list[_Tok]) -> list[int]:
             continue
         out.append(i)
     return out
+
+
+def _translated_run(src: str, toks: list[_Tok], i: int, mt_low: set[str]) -> bool:
+    """The run of capitalised words around ``toks[i]`` has two or more words, and every
+    one of them is translated in the MT (a gloss of it is an MT word)."""
+
+    def linked(a: _Tok, b: _Tok) -> bool:
+        return (
+            src[a.end : b.start] == " "
+            and a.text[:1].isupper()
+            and b.text[:1].isupper()
+            and a.low not in _ARTICLES
+            and not sentence_initial(src, a.start)
+        )
+
+    lo = hi = i
+    while lo > 0 and linked(toks[lo - 1], toks[lo]):
+        lo -= 1
+    while hi + 1 < len(toks) and linked(toks[hi], toks[hi + 1]):
+        hi += 1
+    if hi == lo:
+        return False
+    return all(_glosses(t.low) & mt_low for t in toks[lo : hi + 1])
 
 
 @rule("N008", "name-translated-src", "major", "accuracy/mistranslation", needs=("src",))
@@ -445,12 +483,15 @@ def name_translated_src(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     mt_fold = fold(mt)
     src_low = {t.low for t in src_toks}
     candidates = set(_candidate_words(src, src_toks))
+    mt_low = {t.low for t in mt_toks}
     for i, tok in enumerate(src_toks):
         in_gaz = next((g for g in gaz if g.start <= tok.start < g.end), None)
         if in_gaz is not None and in_gaz in translated_names:
             continue  # a name with an English form: translating it is right
         if in_gaz is None and i not in candidates:
             continue
+        if in_gaz is None and _translated_run(src, src_toks, i, mt_low):
+            continue  # "Goede Vrijdag" → "Good Friday": a name English translates
         if in_gaz is not None and (len(tok.text) < 3 or not tok.text[:1].isupper()):
             continue
         if tok.low in _PARTICLES or re.search(
