@@ -219,6 +219,9 @@ def _run_scorers(
         signatures.append(scorer.signature())
         for r, out in zip(todo, scorer.score([r.segment for r in todo]), strict=True):
             r.flags.extend(apply_flag_policy(out.flags) if show == "calibrated" else out.flags)
+        annotate = getattr(scorer, "annotate_rule_flags", None)
+        if annotate is not None:
+            annotate(todo)  # model evidence on the rules' own flags (LM minimal pairs)
             r.metrics.update(out.metrics)
     return signatures
 

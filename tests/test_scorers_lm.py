@@ -427,3 +427,40 @@ def test_source_gain_is_plain_minus_conditioned_bits_and_cached(tiny_lm, tmp_pat
     assert [(f.code, f.start, f.end) for f in out.flags] == [("M003", 0, len(seg.mt))]
     assert out.flags[0].evidence["columns"] == ["word", "bits", "bits_given_source", "gain"]
     assert sc.score([seg])[0].flags == out.flags and sc.model_calls == 2
+
+
+def test_minimal_pairs_score_each_rule_fix_against_the_mt(tiny_lm, tmp_path):
+    from mtqc.model import Flag, SegmentResult, Severity
+    from mtqc.scorers.lm import LMFluencyScorer
+
+    mt = "He said it. The plan is a fact now. The end."
+    start = mt.index("a fact")
+    rule_flag = Flag(
+        "T001",
+        "x",
+        "s",
+        start,
+        start + 6,
+        "a fact",
+        Severity.MINOR,
+        "other",
+        "m",
+        suggestions=["final", "(delete)", "done"],
+    )
+    model_flag = Flag(
+        "M001", "x", "s", 0, 2, "He", Severity.MINOR, "other", "m", suggestions=["She"]
+    )
+    result = SegmentResult(Segment("s", mt), [rule_flag, model_flag])
+    sc = LMFluencyScorer(lm=str(tiny_lm), cache_path=str(tmp_path / "c.sqlite3"))
+    sc.load()
+    sc.annotate_rule_flags([result])
+    pair = rule_flag.evidence["lm_minimal_pair"]
+    sentence = "The plan is a fact now. "
+    fixes = {"final": "The plan is final now. ", "done": "The plan is done now. "}
+    texts = [sentence, *fixes.values()]
+    bits = dict(zip(texts, sc.total_bits(texts), strict=True))
+    best = min(fixes, key=lambda k: bits[fixes[k]])
+    assert pair["fix"] == best  # the placeholder "(delete)" is never scored
+    assert pair["mt_bits"] == pytest.approx(bits[sentence], abs=0.01)
+    assert pair["bits_saved"] == pytest.approx(bits[sentence] - bits[fixes[best]], abs=0.02)
+    assert "lm_minimal_pair" not in model_flag.evidence  # model flags are not re-scored

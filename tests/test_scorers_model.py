@@ -132,3 +132,21 @@ def test_reference_is_cheaper_given_a_faithful_translation(scorer, ref, faithful
     )
     assert good.metrics["lm_ref_tokens"] == bad.metrics["lm_ref_tokens"]
     assert bad.metrics["lm_ref_bits"] > good.metrics["lm_ref_bits"] + 3.0
+
+
+@pytest.mark.parametrize(
+    "dutch_order",
+    [
+        "The council had on Monday evening the plan already approved.",
+        "The minister has this week the proposal again rejected.",
+    ],
+)
+def test_lm_prefers_the_english_order_g001_proposes(scorer, dutch_order):
+    """A minimal pair: the word-order rule's candidate reads better to the LM."""
+    from mtqc.engine import check_texts
+    from mtqc.model import SegmentResult
+
+    report = check_texts(dutch_order, config={"select": ["G001"]})
+    (flag,) = report.results[0].flags
+    scorer.annotate_rule_flags([SegmentResult(report.results[0].segment, [flag])])
+    assert flag.evidence["lm_minimal_pair"]["bits_saved"] > 0

@@ -126,6 +126,24 @@ def _modal_inversions(text: str) -> Iterator[Hit]:
         )
 
 
+_MID_ADVERBS = frozenset(
+    ["already", "yet", "still", "also", "again", "never", "recently", "just", "even"]
+)
+
+
+def _english_order(aux: str, mid: str, part: str) -> str:
+    """``had`` + ``on Monday the plan already`` + ``approved`` →
+    ``had already approved the plan on Monday``: adverbs before the participle, the
+    determiner phrase as its object, the other adverbials after it."""
+    words = mid.split()
+    adverbs = [w for w in words if w.lower() in _MID_ADVERBS]
+    rest = [w for w in words if w.lower() not in _MID_ADVERBS]
+    articles = ("the", "a", "an", "his", "her", "their", "its", "our")
+    det = next((i for i, w in enumerate(rest) if w.lower() in articles), 0)
+    head = [aux, *adverbs, part]
+    return " ".join(head + rest[det:] + rest[:det])
+
+
 def _verb_final(text: str) -> Iterator[Hit]:
     for m in VERB_FINAL_RE.finditer(text):
         mid = m["mid"]
@@ -139,7 +157,7 @@ def _verb_final(text: str) -> Iterator[Hit]:
             f"‘{m['part']}’ stands at the end of the clause, after its object and "
             "adverbials: Dutch verb-final order; English puts the participle right after "
             f"‘{m['aux']}’.",
-            (f"{m['aux']} {m['part']}{mid}",),
+            (_english_order(m["aux"], mid, m["part"]),),
             evidence={"pattern": "verb-final", "auxiliary": m["aux"], "participle": m["part"]},
         )
 

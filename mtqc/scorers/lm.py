@@ -32,6 +32,7 @@ Importing this module never imports torch: :meth:`LMFluencyScorer.load` does.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,27 @@ def flag_words(words: Sequence[WordScore], threshold: float, grow: float) -> lis
             if flagged[i - 1] or (i + 1 < n and flagged[i + 1]):
                 flagged[i] = changed = True
     return flagged
+
+
+#: How many of a rule flag's suggestions the minimal-pair check scores.
+MINIMAL_PAIR_FIXES = 3
+_SENTENCE_END = re.compile(r"[.!?]+[”\"’)]*\s+")
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The half-open span of the sentence(s) of ``text`` that hold ``start:end``."""
+    a = 0
+    for m in _SENTENCE_END.finditer(text, 0, start):
+        a = m.end()
+    m = _SENTENCE_END.search(text, end)
+    return a, (m.end() if m else len(text))
+
+
+def _match_case(fix: str, original: str) -> str:
+    """``fix`` capitalised like ``original`` (a sentence-initial span stays capitalised)."""
+    if original[:1].isupper() and fix[:1].islower():
+        return fix[0].upper() + fix[1:]
+    return fix
 
 
 class CausalLMScorerBase:
@@ -378,6 +400,64 @@ class LMFluencyScorer(CausalLMScorerBase):
             analyse_tokens(t, [tuple(o) for o in v["offsets"]], v["bits"])
             for t, v in zip(texts, known, strict=True)
         ]
+
+    def total_bits(self, texts: Sequence[str]) -> list[float]:
+        """Total surprisal of each text in bits (cached by text hash)."""
+        known = self._cached_scores(
+            [text_key("total", t) for t in texts],
+            texts,
+            None,
+            lambda ts: round(sum(ts.bits), 4),
+        )
+        return [float(v) for v in known]
+
+    def annotate_rule_flags(self, results: Sequence[Any]) -> None:
+        """Minimal pairs: does the LM prefer a rule flag's suggested fix to the MT?
+
+        For each rule flag (not a model flag) on the MT with suggestions, the sentence
+        around the span is scored as it is and with the span replaced by each of the
+        first ``MINIMAL_PAIR_FIXES`` suggestions (a placeholder such as "(delete)" or
+        one with "…" is skipped). The flag's evidence gets ``lm_minimal_pair``:
+        ``{"mt_bits", "fix", "fix_bits", "bits_saved"}`` for the cheapest fix: positive
+        ``bits_saved`` means the model finds the fix more natural than the MT. Evidence
+        only: severities are not changed. ``results`` are SegmentResults.
+        """
+        jobs: list[tuple[Any, str, list[str], list[str]]] = []
+        for r in results:
+            seg = r.segment
+            if (seg.tgt_lang or "en").split("-")[0].lower() != "en":
+                continue
+            for f in r.flags:
+                if f.code.startswith("M") or f.side != "mt" or not f.suggestions:
+                    continue
+                fixes = [
+                    x
+                    for x in f.suggestions[:MINIMAL_PAIR_FIXES]
+                    if x and "…" not in x and not x.startswith("(")
+                ]
+                if not fixes:
+                    continue
+                a, b = _sentence_bounds(seg.mt, f.start, f.end)
+                mt_sentence = seg.mt[a:b]
+                pairs = [
+                    seg.mt[a : f.start]
+                    + _match_case(fix, seg.mt[f.start : f.end])
+                    + seg.mt[f.end : b]
+                    for fix in fixes
+                ]
+                jobs.append((f, mt_sentence, fixes, pairs))
+        if not jobs:
+            return
+        texts = sorted({t for _, mt, _, pairs in jobs for t in (mt, *pairs)})
+        bits = dict(zip(texts, self.total_bits(texts), strict=True))
+        for f, mt, fixes, pairs in jobs:
+            best = min(range(len(pairs)), key=lambda i: bits[pairs[i]])
+            f.evidence["lm_minimal_pair"] = {
+                "mt_bits": round(bits[mt], 2),
+                "fix": fixes[best],
+                "fix_bits": round(bits[pairs[best]], 2),
+                "bits_saved": round(bits[mt] - bits[pairs[best]], 2),
+            }
 
     def reference_bits(
         self, pairs: Sequence[tuple[str, str, str | None]]
