@@ -175,3 +175,19 @@ def test_temporary_file_is_recognisable_and_beside_the_real_target(tmp_path, mon
     tmp = Path(seen[0])
     assert tmp.parent == real and tmp.name.startswith(".r.json.mtqc-")
     assert tmp.name.endswith(".tmp")
+
+
+def test_dev_stdout_redirected_to_a_file_is_written_into_that_open_file(tmp_path):
+    """`mtqc check -o /dev/stdout >> log` appends to the shell's file, never replaces it."""
+    log = tmp_path / "log.txt"
+    log.write_text("earlier line\n")
+    with open(log, "a") as out:
+        code = subprocess.call(
+            [sys.executable, "-m", "mtqc", "check", str(SEED), "-f", "jsonl", "-o", "/dev/stdout",
+             "--fail-on", "none"],
+            stdout=out,
+        )  # fmt: skip
+    assert code == 0
+    text = log.read_text()
+    assert text.startswith("earlier line\n") and '"score"' in text
+    assert _leftovers(tmp_path) == []

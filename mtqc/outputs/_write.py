@@ -34,7 +34,9 @@ TMP_MARK = ".mtqc-"
 #: a leftover temporary file older than this is removed even if its pid is alive
 #: (pids are reused; no write takes a day)
 STALE_AFTER_S = 24 * 3600
-_WRITE_THROUGH_DIRS = ("/dev/", "/proc/")
+#: names of a process's open files: written through even when they lead to a regular file
+#: (``-o /dev/stdout > out.json`` must write into the shell's open file, not replace it)
+_WRITE_THROUGH = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")
 
 
 def _tmp_re(name: str) -> re.Pattern[str]:
@@ -76,16 +78,43 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 def _is_special_path(path: str) -> bool:
-    real = os.path.realpath(path)
-    return any(p.startswith(_WRITE_THROUGH_DIRS) for p in (os.path.abspath(path), real))
+    given = os.path.abspath(path)
+    return given.startswith(_WRITE_THROUGH) or os.path.realpath(path).startswith("/proc/")
+
+
+_OWN_FD = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d+)$")
+
+
+def _own_fd(path: str) -> int | None:
+    """The already-open descriptor ``path`` names (``/dev/stdout`` is 1), if any."""
+    given = os.path.abspath(path)
+    if given == "/dev/stdout":
+        return 1
+    if given == "/dev/stderr":
+        return 2
+    m = _OWN_FD.match(given)
+    return int(m.group(1)) if m else None
 
 
 def _write_through(shown: str, data: bytes) -> None:
+    """Write into what ``shown`` names without replacing it. ``/dev/stdout`` and friends
+    use the open descriptor itself, so ``>>`` appends and ``>`` keeps its position."""
+    fd = _own_fd(shown)
+    own = fd is not None
+    if fd is None:
+        try:
+            st = os.stat(shown)
+            trunc = os.O_TRUNC if stat.S_ISREG(st.st_mode) else 0
+        except OSError:
+            trunc = os.O_TRUNC
+        try:
+            fd = os.open(shown, os.O_WRONLY | os.O_CREAT | trunc, 0o644)
+        except OSError as e:
+            raise _cannot(shown, e, "check that it can be opened for writing") from e
     try:
-        fd = os.open(shown, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except OSError as e:
-        raise _cannot(shown, e, "check that it can be opened for writing") from e
-    try:
+        if own:
+            sys.stdout.flush()
+            sys.stderr.flush()
         view = memoryview(data)
         while view:
             n = os.write(fd, view)
@@ -95,7 +124,8 @@ def _write_through(shown: str, data: bytes) -> None:
     except OSError as e:
         raise _cannot(shown, e, "check the device or the pipe's reader") from e
     finally:
-        os.close(fd)
+        if not own:
+            os.close(fd)
 
 
 def _replace(shown: str, target: Path, data: bytes, mode: int) -> None:
