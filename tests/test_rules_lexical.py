@@ -259,9 +259,14 @@ def test_source_copy_is_minor_and_list_word_major():
     seg = Segment("x", "The wordt and the kolkhoz.", src="Der kolkhoz", src_lang="de")
     # a German source: the Dutch list does not apply, the copied word does
     assert [(f.text, f.severity) for f in run("U002", seg)] == [("kolkhoz", Severity.MINOR)]
-    seg = Segment("x", "The wordt and the kolkhoz.", src="de kolkhoz", src_lang="nl")
+    seg = Segment("x", "The wordt and the zoetje.", src="het zoetje", src_lang="nl")
     got = [(f.text, f.severity) for f in run("U002", seg)]
-    assert got == [("wordt", Severity.MAJOR), ("kolkhoz", Severity.MINOR)]
+    assert got == [("wordt", Severity.MAJOR), ("zoetje", Severity.MINOR)]
+    # an international word copied from a Dutch source is a correct rendering
+    seg = Segment(
+        "x", "Take paracetamol for the kolkhoz.", src="paracetamol kolkhoz", src_lang="nl"
+    )
+    assert run("U002", seg) == []
 
 
 def test_length_ratio_evidence_and_severity():

@@ -368,7 +368,9 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     ("-actie", "-heid", "-lijk", "-ingen", "ij", "oe", "uu", "aa", "sch"), minus English
     words with the same look (``data/nl_compound_exceptions.txt``). With a source text
     in any language, it also flags lowercase words of at least ``min_copy_len`` letters
-    copied verbatim from the source that are not common English words (minor).
+    copied verbatim from the source that are not common English words (minor); for a
+    Dutch source only those with Dutch spelling ("ij", "oe", "uu", "aa", "sch"), since
+    international words ("paracetamol", "listeria", "crèches") are copied correctly.
     Capitalised words (names such as "Kuzminov", "Primorsky"), all-caps acronyms,
     hashtags, handles and URLs are never flagged. A line where more than
     ``whole_line_share`` of the words are Dutch is left to U001 (untranslated line).
@@ -433,6 +435,7 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
             and len(w) >= opts["min_copy_len"]
             and w not in en_words
             and w not in STOPWORDS
+            and (not dutch or _DUTCH_INFIX_RE.search(w))
         ):
             hits.append(
                 Hit(
