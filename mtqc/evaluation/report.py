@@ -124,10 +124,11 @@ def _span_section(r: EvalResult) -> list[str]:
     ]
     if r.spans_by_category and set(r.spans_by_category) != {"(none)"}:
         out.append("  by category:")
+        width = max(32, *(len(c) + 2 for c in r.spans_by_category))
         for cat, rate in r.spans_by_category.items():
             major = r.spans_by_category_major[cat]
             tail = f"   major {major.hits}/{major.total}" if major.total else ""
-            out.append(f"    {cat:<32}{rate.hits:>4}/{rate.total:<5}{tail}".rstrip())
+            out.append(f"    {cat:<{width}}{rate.hits:>4}/{rate.total:<5}{tail}".rstrip())
     out.append("")
     out.append(
         f"Clean lines flagged (no gold span, a minor-or-worse MT flag): "
