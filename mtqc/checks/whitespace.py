@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from itertools import islice, repeat
 from typing import Any
 
-from mtqc.checks._text import is_abbreviation, lang_base, word_before
+from mtqc.checks._text import is_abbreviation, is_latin_script, lang_base, word_before
 from mtqc.checks.base import rule
 from mtqc.model import Hit, Segment
 
@@ -236,32 +236,174 @@ def invisible_character(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
 
 # --------------------------------------------------------------------------- W006
 
-# What UTF-8 continuation bytes (0x80–0xBF) look like when decoded as Windows-1252.
-_CONT = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xC0))
-_MOJIBAKE_RE = re.compile(
-    f"[\u00c2-\u00c5][{re.escape(_CONT)}]|\u00e2[\u20ac\u0080-\u00bf][{re.escape(_CONT)}]?"
+# UTF-8 decoded with the wrong single-byte code page: each byte of a multi-byte character
+# became one character. A run of such characters is found by encoding it back with each
+# candidate code page (bytes it cannot encode borrowed from Windows-1252 / Latin-1, as
+# sloppy decoders do) and decoding the bytes as UTF-8.
+_CODEPAGES = (
+    "cp1252",
+    "latin-1",
+    "cp1250",
+    "cp1251",
+    "cp1253",
+    "cp1254",
+    "cp1257",
+    "cp874",
+    "iso8859_2",
+    "iso8859_5",
+    "iso8859_7",
+    "iso8859_13",
+    "iso8859_15",
+    "mac_roman",
+    "cp437",
+    "cp850",
+    "koi8_r",
+    "koi8_u",
+    "mac_cyrillic",
+    "cp1255",
+    "cp1256",
 )
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]{2,}")
+# Characters a repaired sequence may be: letters of the common scripts and the usual
+# typographic punctuation and symbols (not C1 controls, combining marks or rare blocks).
+_REPAIRED_SYMBOLS = frozenset("\u00a0¡¢£¤¥§©«®°±²³´µ¶·¹º»¼½¾¿×÷‐‑–—―‘’‚“”„†‡•…‰‹›€™№−")
+_LETTER_RANGES = (
+    (0x00C0, 0x024F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x04FF),
+    (0x05D0, 0x05EA),
+    (0x0620, 0x064A),
+    (0x0E01, 0x0E5B),
+    (0x1E00, 0x1EFF),
+    (0x3040, 0x30FF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0x1F300, 0x1FAFF),
+)
+_CLOSING_QUOTES = frozenset("’”")
+_ODD_CATEGORIES = frozenset(["Sm", "Sc", "Sk", "So", "No", "Nd", "Nl", "Cc", "Co", "Cn"])
+#: Marks that may follow a word in real text ("KAPCSOLÓ…", "«Принтери»", „Další…“).
+_NATURAL_AFTER_LETTER = frozenset("»…“”’–—\u00a0")
+_NATURAL_MARKS = frozenset("«»…“”‘’„–—")
 
 
-def _repair(chunk: str) -> str | None:
-    try:
-        fixed = chunk.encode("cp1252").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+def _byte_table(codepage: str, sloppy: bool) -> dict[str, int]:
+    table: dict[str, int] = {}
+    for cp in ("latin-1", "cp1252", codepage) if sloppy else (codepage,):
+        for b in range(0x80, 0x100):
+            try:
+                table[bytes([b]).decode(cp)] = b
+            except UnicodeDecodeError:
+                continue
+    return table
+
+
+_TABLES = [(_byte_table(cp, sloppy)) for sloppy in (False, True) for cp in _CODEPAGES]
+#: Characters that some code page makes of a UTF-8 lead byte (a cheap first test).
+_LEADS = frozenset(ch for t in _TABLES for ch, b in t.items() if 0xC2 <= b <= 0xF4)
+
+
+def _plausible(ch: str) -> bool:
+    if ch in _REPAIRED_SYMBOLS:
+        return True
+    o = ord(ch)
+    return unicodedata.category(ch)[0] == "L" and any(a <= o <= b for a, b in _LETTER_RANGES)
+
+
+def _odd(text: str, i: int, chunk: str, latin_target: bool) -> bool:
+    """Would a reader find ``chunk`` odd? A symbol among letters, a script foreign to a
+    Latin-script target, or a capital in mid-word ("KrakĂłw"). Letters of the target's
+    own script and ordinary punctuation ("…", "«", "؟") are not odd."""
+    lead = unicodedata.category(chunk[0])[0]
+    if lead in "SNP" and chunk[0] not in _NATURAL_MARKS:
+        return True  # a sequence that starts with a mark: "‚Äô", "├╝"
+    for c in chunk[1:]:
+        if c in _NATURAL_AFTER_LETTER:
+            continue
+        if 0x80 <= ord(c) <= 0xBF or unicodedata.category(c) in _ODD_CATEGORIES:
+            return True  # a symbol, digit or control after a letter (and ª º µ ¡ «)
+    if latin_target and any(c.isalpha() and ord(c) > 0x24F for c in chunk):
+        return True
+    return i > 0 and text[i - 1].islower() and chunk[0].isupper()
+
+
+def _decode_at(text: str, i: int, latin_target: bool, odd: bool = True) -> tuple[int, str] | None:
+    """The end and repaired character of a mojibake sequence starting at ``text[i]``
+    (``odd=False``: also one that looks like ordinary letters, next to known mojibake)."""
+    if text[i] not in _LEADS:
+        return None
+    for table in _TABLES:
+        lead = table.get(text[i])
+        if lead is None or not 0xC2 <= lead <= 0xF4:
+            continue
+        end = i + (2 if lead < 0xE0 else 3 if lead < 0xF0 else 4)
+        chunk = text[i:end]
+        raw = [table.get(c) for c in chunk]
+        if len(chunk) < end - i or None in raw:
+            continue
         try:
-            fixed = chunk.encode("latin-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return None
-    return fixed if fixed != chunk else None
+            fixed = bytes(raw).decode("utf-8")  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            continue
+        if not _plausible(fixed):
+            continue
+        if odd and not _odd(text, i, chunk, latin_target):
+            continue
+        if odd and i and text[i - 1].isalpha() and set(chunk[1:]) <= _CLOSING_QUOTES:
+            continue  # "café’”": a word, then closing quotes
+        return end, fixed
+    return None
+
+
+# What a cut-off sequence (its last byte undefined in the code page and dropped) was.
+_CUT_QUOTE_RE = re.compile("(?:\u00e2|\u0e42)(?:\u20ac|\u0080)")
+
+
+def find_mojibake(text: str) -> list[tuple[int, int, str | None]]:
+    """Spans of mojibake in ``text`` with the repaired text (None when it cannot be told)."""
+    latin_target = is_latin_script(text)
+    out: list[tuple[int, int, str | None]] = []
+    for run in _NON_ASCII_RUN_RE.finditer(text):
+        i = run.start()
+        while i < run.end() - 1:
+            found = _decode_at(text, i, latin_target)
+            if found is None:
+                cut = _CUT_QUOTE_RE.match(text, i)
+                if cut and (cut.end() == len(text) or not text[cut.end()].isalnum()):
+                    out.append((i, cut.end(), "”" if i and not text[i - 1].isspace() else None))
+                    i = cut.end()
+                else:
+                    i += 1
+                continue
+            end, fixed = found
+            start = i
+            floor = max(run.start(), out[-1][1] if out else 0)
+            # letters-only mojibake just before ("Îš" before "Ï…" in "ÎšÏ…ÏÎ¹Î¬ÎºÎ¿Ï‚")
+            while start - 2 >= floor:
+                back = _decode_at(text, start - 2, latin_target, odd=False)
+                if back is None or back[0] != start:
+                    break
+                start, fixed = start - 2, back[1] + fixed
+            if out and out[-1][1] == start and out[-1][2] is not None:
+                out[-1] = (out[-1][0], end, out[-1][2] + fixed)
+            else:
+                out.append((start, end, fixed))
+            i = end
+    return out
 
 
 @rule("W006", "mojibake", "major", "fluency/spelling")
 def mojibake(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
-    """Garbled characters from UTF-8 text decoded as Windows-1252 or Latin-1 ("Ã©", "â€™").
+    """Garbled characters from UTF-8 text decoded with a wrong code page ("Ã©", "â€™").
 
-    What it flags: the two- and three-character sequences that UTF-8 letters and
-    punctuation turn into when read with the wrong encoding, e.g. "Ã©" for "é", "Â°"
-    for "°" and "â€™" for "’". The suggestion is the repaired character when it can be
-    recovered.
+    What it flags: runs of characters that are the bytes of UTF-8 letters or
+    punctuation read with a single-byte code page: Windows-1250 to -1257, Latin-1 and
+    other ISO-8859 parts, Windows-874/TIS-620 (Thai), Mac Roman, DOS 437/850, KOI8-R/U,
+    e.g. "Ã©" for "é", "Â°" for "°", "â€™" and "โ€™" for "’", "Рџ" for "П". A run counts
+    when encoding it back with the code page gives valid UTF-8 of a common letter or mark,
+    and the run itself looks odd (a symbol among letters, or a script foreign to a
+    Latin-script target); a quotation mark cut off after its first two bytes ("â€" at a
+    word end) is flagged too. The suggestion is the repaired text.
     Why it matters: mojibake makes names and quotes unreadable and shows the feed was
     decoded wrongly somewhere upstream; it usually affects the whole document.
     Example: "Zelenskyâ€™s visit to MÃ¼nchen"
@@ -270,11 +412,10 @@ def mojibake(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     text = seg.mt
     if text.isascii():
         return
-    for m in _MOJIBAKE_RE.finditer(text):
-        fixed = _repair(m.group())
+    for start, end, fixed in find_mojibake(text):
         yield Hit(
-            m.start(),
-            m.end(),
-            f"Garbled characters “{m.group()}” (text decoded with the wrong encoding).",
+            start,
+            end,
+            f"Garbled characters “{text[start:end]}” (text decoded with the wrong encoding).",
             (fixed,) if fixed else (),
         )
