@@ -419,3 +419,48 @@ def mojibake(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
             f"Garbled characters “{text[start:end]}” (text decoded with the wrong encoding).",
             (fixed,) if fixed else (),
         )
+
+
+# --------------------------------------------------------------------------- W007
+
+# A symbol glued to the end of a lowercase word and followed by another word: a
+# punctuation mark lost to a code-page or font mapping ("hours† Police", "mayor‡ said").
+_GLUED_SYMBOL_RE = re.compile(r"(?<=[a-z\u00df-\u00ff])([†‡¤¦§¶])(?=[ \u00a0]+[\w“‘\"'(])")
+# ¤ and ¦ have no place inside prose at all, glued to a word on either side.
+_STRAY_SYMBOL_RE = re.compile(r"(?<=\w)[¤¦]|[¤¦](?=\w)")
+
+
+@rule("W007", "symbol-for-punctuation", "minor", "fluency/punctuation")
+def symbol_for_punctuation(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
+    """A dagger, section sign or stray symbol where a punctuation mark belongs.
+
+    What it flags: "†", "‡", "§", "¶", "¤" or "¦" glued to the end of a lowercase word
+    and followed by another word ("closed for hours† Police", "the mayor‡ said"), and
+    "¤" or "¦" glued to a word anywhere. Not flagged: footnote daggers after names and
+    capitalised words or before a comma ("Smith†, Jones"), "† 1945" for a death date,
+    section and paragraph references ("§ 12", "§12", "¶ 3").
+    Why it matters: these symbols replace a full stop, comma or quotation mark when
+    text passes through a wrong code page or font; the sentence boundary is lost.
+    Example: "The road was closed for hours† Police said the driver fled."
+    Use instead: "The road was closed for hours. Police said the driver fled."
+    """
+    text = seg.mt
+    if text.isascii():
+        return
+    seen: set[int] = set()
+    for m in _GLUED_SYMBOL_RE.finditer(text):
+        word = re.search(r"[\w’'-]+$", text[: m.start()])
+        if word is None or not word.group()[0].islower():
+            continue  # a footnote after a name: "Smith† and Jones"
+        nxt = text[m.end() :].lstrip(" \u00a0")[:1]
+        sugg = (".", ",") if nxt.isupper() else (",", ".")
+        seen.add(m.start())
+        yield Hit(
+            m.start(),
+            m.end(),
+            f"Symbol “{m.group()}” where a punctuation mark belongs.",
+            sugg,
+        )
+    for m in _STRAY_SYMBOL_RE.finditer(text):
+        if m.start() not in seen:
+            yield Hit(m.start(), m.end(), f"Stray symbol “{m.group()}” in the text.")
