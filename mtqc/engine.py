@@ -1,6 +1,8 @@
 """The engine: segments in, a :class:`~mtqc.model.Report` out.
 
 readers → **engine** (rules, reference metrics, model scorers, risk) → report → outputs.
+:class:`CheckRun` streams: results come out batch by batch, in input order;
+:func:`check_segments` collects them into a report.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -21,9 +23,9 @@ from mtqc.checks.base import Rule, all_rules
 from mtqc.checks.punctuation import continued_quotations
 from mtqc.config import Config
 from mtqc.errors import UsageError
-from mtqc.metrics import reference_scores
+from mtqc.metrics import ReferenceMetrics
 from mtqc.model import Flag, Mode, Report, Segment, SegmentResult, Severity
-from mtqc.scoring import segment_risk
+from mtqc.scoring import SummaryBuilder, segment_risk
 
 #: The sides of a segment each mode lets the checks see.
 MODE_SIDES: dict[Mode, frozenset[str]] = {
@@ -174,7 +176,16 @@ def _created() -> str:
     return now.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _fill_languages(segments: list[Segment], settings: EngineSettings) -> None:
+#: Segments checked together: rules, metrics and model scorers (which batch inside) see
+#: this many at a time, so memory stays flat however long the input is.
+DEFAULT_BATCH = 1000
+
+
+def _fill_languages(
+    segments: list[Segment], settings: EngineSettings, detected: dict[str, str | None]
+) -> None:
+    """Set the languages the settings give; detect a source language once per input file
+    (from the first batch holding that file's sources: a sample is all langid uses)."""
     tgt = settings.tgt_lang or settings.config.tgt_lang
     src = settings.src_lang or settings.config.src_lang
     for s in segments:
@@ -182,7 +193,6 @@ def _fill_languages(segments: list[Segment], settings: EngineSettings) -> None:
             s.tgt_lang = tgt
         if src:
             s.src_lang = src
-    # Detect the source language once per input file when it is not given.
     undetected: dict[str, list[Segment]] = {}
     for s in segments:
         if s.src and not s.src_lang:
@@ -190,93 +200,215 @@ def _fill_languages(segments: list[Segment], settings: EngineSettings) -> None:
     if undetected:
         from mtqc.langid import detect_language
 
-        for group in undetected.values():
-            lang = detect_language(s.src or "" for s in group)
+        for source_file, group in undetected.items():
+            if source_file not in detected:
+                detected[source_file] = detect_language(s.src or "" for s in group)
+            lang = detected[source_file]
             for s in group:
                 s.src_lang = lang
 
 
-def _run_scorers(
-    results: list[SegmentResult], settings: EngineSettings, notices: list[str]
-) -> list[str]:
-    """Run the model scorers; return their signatures and collect licence notices."""
-    from mtqc.scorers import apply_flag_policy, load_scorer
+class _Scorers:
+    """The model scorers, each loaded once (when a batch first has what it needs)."""
 
-    signatures = []
-    for name in settings.models:
-        options = dict(settings.model_options.get(name, {}))
-        show = options.pop("show_flags", "calibrated")
-        if show not in ("calibrated", "all"):
-            raise UsageError(
-                f"[model-options.{name}] show_flags must be 'calibrated' or 'all', not {show!r}"
-            )
-        scorer = load_scorer(name, **options)
-        todo = [r for r in results if all(getattr(r.segment, side) for side in scorer.needs)]
-        if not todo:
-            continue
-        scorer.load()
-        notices.extend(getattr(scorer, "notices", []))
-        signatures.append(scorer.signature())
-        for r, out in zip(todo, scorer.score([r.segment for r in todo]), strict=True):
-            r.flags.extend(apply_flag_policy(out.flags) if show == "calibrated" else out.flags)
-        annotate = getattr(scorer, "annotate_rule_flags", None)
-        if annotate is not None:
-            annotate(todo)  # model evidence on the rules' own flags (LM minimal pairs)
-            r.metrics.update(out.metrics)
-    return signatures
+    def __init__(self, settings: EngineSettings, notices: list[str]):
+        from mtqc.scorers import load_scorer
+
+        self.notices = notices
+        self.signatures: dict[str, str] = {}
+        self.scorers = []
+        for name in settings.models:
+            options = dict(settings.model_options.get(name, {}))
+            show = options.pop("show_flags", "calibrated")
+            if show not in ("calibrated", "all"):
+                raise UsageError(
+                    f"[model-options.{name}] show_flags must be 'calibrated' or 'all', not {show!r}"
+                )
+            self.scorers.append((name, load_scorer(name, **options), show))
+
+    def run(self, results: list[SegmentResult]) -> None:
+        from mtqc.scorers import apply_flag_policy
+
+        for name, scorer, show in self.scorers:
+            todo = [r for r in results if all(getattr(r.segment, side) for side in scorer.needs)]
+            if not todo:
+                continue
+            if name not in self.signatures:
+                scorer.load()
+                self.notices.extend(getattr(scorer, "notices", []))
+                self.signatures[name] = scorer.signature()
+            for r, out in zip(todo, scorer.score([r.segment for r in todo]), strict=True):
+                r.flags.extend(apply_flag_policy(out.flags) if show == "calibrated" else out.flags)
+                r.metrics.update(out.metrics)
+            annotate = getattr(scorer, "annotate_rule_flags", None)
+            if annotate is not None:
+                annotate(todo)  # model evidence on the rules' own flags (LM minimal pairs)
+
+    def signature_parts(self) -> list[str]:
+        return [self.signatures[name] for name, _, _ in self.scorers if name in self.signatures]
 
 
-def check_segments(segments: Sequence[Segment], settings: EngineSettings | None = None) -> Report:
-    """Run the selected rules, reference metrics and model scorers over ``segments``."""
-    settings = settings or EngineSettings()
-    if not segments:
-        raise UsageError("nothing to check: no segments")
-    forced = settings.mode is not None
-    mode = settings.mode or detect_mode(segments)
-    segs = apply_mode(segments, mode, forced)
-    _fill_languages(segs, settings)
-    rules = active_rules(settings.config)
-    results = []
-    for seg in segs:
+class CheckRun:
+    """A check that streams: iterate it for the :class:`SegmentResult` of each segment, in
+    input order, checked in batches of ``batch_size`` (``None``: all at once).
+
+    Memory stays bounded by the batch, not the input: segments are read as the batches
+    need them, the document-level pass (multi-paragraph quotations) keeps one segment of
+    look-ahead across batch borders, corpus metrics add up sufficient statistics and the
+    summary adds up counts (:attr:`summary`). The mode is decided on the first batch (the
+    inputs' sides there; ``--mode`` forces one), and a file's source language is detected
+    from the first batch holding its sources. After the iteration, :meth:`report` gives
+    the run's :class:`Report` (signature, corpus metrics, summary) around the results
+    given to it.
+    """
+
+    def __init__(
+        self,
+        segments: Iterable[Segment],
+        settings: EngineSettings | None = None,
+        *,
+        batch_size: int | None = DEFAULT_BATCH,
+    ):
+        if batch_size is not None and batch_size < 1:
+            raise UsageError(f"batch size must be at least 1, not {batch_size}")
+        self.settings = settings or EngineSettings()
+        self.batch_size = batch_size
+        self.rules = active_rules(self.settings.config)
+        self.created = _created()
+        self.mode: Mode | None = None
+        self.corpus_metrics: dict[str, dict[str, Any]] = {}
+        self.notices: list[str] = []
+        self.summary = SummaryBuilder()
+        self.finished = False
+        self._segments = segments
+        self._started = False
+
+    def __iter__(self) -> Iterator[SegmentResult]:
+        if self._started:
+            raise RuntimeError("a CheckRun can be iterated once")
+        self._started = True
+        return self._run()
+
+    def _batches(self) -> Iterator[list[Segment]]:
+        if self.batch_size is None:
+            batch = list(self._segments)
+            if batch:
+                yield batch
+            return
+        batch = []
+        for seg in self._segments:
+            batch.append(seg)
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _run(self) -> Iterator[SegmentResult]:
+        settings = self.settings
+        detected: dict[str, str | None] = {}
+        metrics: ReferenceMetrics | None = None
+        self._scorers = _Scorers(settings, self.notices) if settings.models else None
+        held: SegmentResult | None = None
+        for batch in self._batches():
+            first = self.mode is None
+            if first:
+                self.mode = settings.mode or detect_mode(batch)
+            assert self.mode is not None
+            segs = apply_mode(batch, self.mode, first and settings.mode is not None)
+            _fill_languages(segs, settings, detected)
+            if metrics is None and any(s.ref for s in segs):
+                metrics = ReferenceMetrics(segs[0].tgt_lang)
+            window = [held] if held is not None else []
+            window.extend(SegmentResult(segment=seg, flags=self._rule_flags(seg)) for seg in segs)
+            continued_quotations(window)  # document context: multi-paragraph quotations
+            held = window.pop()  # its quotation may go on in the next batch
+            if window:
+                yield from self._finish(window, metrics)
+        if held is None:
+            raise UsageError("nothing to check: no segments")
+        yield from self._finish([held], metrics)
+        self.corpus_metrics = metrics.corpus() if metrics is not None else {}
+        self.finished = True
+
+    def _rule_flags(self, seg: Segment) -> list[Flag]:
         flags: list[Flag] = []
-        for ar in rules:
+        for ar in self.rules:
             if ar.rule.needs and not all(getattr(seg, side) for side in ar.rule.needs):
                 continue
             flags.extend(_flags(ar, seg))
-        results.append(SegmentResult(segment=seg, flags=flags))
-    continued_quotations(results)  # document context: multi-paragraph quotations
+        return flags
 
-    corpus: dict[str, dict[str, Any]] = {}
-    if any(s.ref for s in segs):
-        per_seg, corpus = reference_scores(
-            [s.mt for s in segs], [s.ref for s in segs], segs[0].tgt_lang
+    def _finish(
+        self, results: list[SegmentResult], metrics: ReferenceMetrics | None
+    ) -> Iterator[SegmentResult]:
+        if metrics is not None and any(r.segment.ref for r in results):
+            per_seg = metrics.add([r.segment.mt for r in results], [r.segment.ref for r in results])
+            for r, m in zip(results, per_seg, strict=True):
+                r.metrics.update(m)
+        if self._scorers is not None:
+            self._scorers.run(results)
+        suppress = self.settings.suppress
+        calibrated = bool(self.settings.models)
+        assert self.mode is not None
+        mode = self.mode.value
+        for r in results:
+            if suppress:
+                kept = [f for f in r.flags if f.fingerprint not in suppress]
+                r.suppressed += len(r.flags) - len(kept)
+                r.flags = kept
+            r.flags.sort(key=lambda f: (f.side != "mt", f.start, f.end, f.code))
+            r.score = segment_risk(r, mode, calibrated=calibrated)
+            self.summary.add(r)
+        yield from results
+
+    @property
+    def signature(self) -> str:
+        parts = [f"mtqc:{__version__}", f"mode:{self.mode}", f"rules:{self.rules_signature}"]
+        if self._started and self._scorers is not None:
+            parts += self._scorers.signature_parts()
+        return "|".join(parts)
+
+    @property
+    def rules_signature(self) -> str:
+        sig = getattr(self, "_rules_sig", None)
+        if sig is None:
+            sig = self._rules_sig = rules_signature(self.rules)
+        return sig
+
+    def report(self, results: Sequence[SegmentResult] = ()) -> Report:
+        """The run's report around ``results`` (all of them, or none for outputs that
+        streamed them); the summary is the whole run's either way."""
+        if not self.finished:
+            raise RuntimeError("CheckRun.report() before the run was iterated to its end")
+        assert self.mode is not None
+        return Report(
+            results=list(results),
+            mode=self.mode,
+            version=__version__,
+            signature=self.signature,
+            corpus_metrics=self.corpus_metrics,
+            rules=[ar.rule.code for ar in self.rules],
+            created=self.created,
+            inputs={"notices": list(self.notices)} if self.notices else {},
+            summary_data=self.summary.summary(),
         )
-        for r, m in zip(results, per_seg, strict=True):
-            r.metrics.update(m)
 
-    notices: list[str] = []
-    model_sigs = _run_scorers(results, settings, notices) if settings.models else []
 
-    for r in results:
-        if settings.suppress:
-            kept = [f for f in r.flags if f.fingerprint not in settings.suppress]
-            r.suppressed += len(r.flags) - len(kept)
-            r.flags = kept
-        r.flags.sort(key=lambda f: (f.side != "mt", f.start, f.end, f.code))
-        r.score = segment_risk(r, mode.value, calibrated=bool(settings.models))
-
-    sig_parts = [f"mtqc:{__version__}", f"mode:{mode.value}", f"rules:{rules_signature(rules)}"]
-    sig_parts += model_sigs
-    return Report(
-        results=results,
-        mode=mode,
-        version=__version__,
-        signature="|".join(sig_parts),
-        corpus_metrics=corpus,
-        rules=[ar.rule.code for ar in rules],
-        created=_created(),
-        inputs={"notices": notices} if notices else {},
-    )
+def check_segments(
+    segments: Sequence[Segment] | Iterable[Segment],
+    settings: EngineSettings | None = None,
+    *,
+    batch_size: int | None = None,
+) -> Report:
+    """Run the selected rules, reference metrics and model scorers over ``segments``; the
+    report holds every result (for a long input, iterate a :class:`CheckRun` instead).
+    ``batch_size=None`` checks all segments as one batch."""
+    run = CheckRun(segments, settings, batch_size=batch_size)
+    results = list(run)
+    report = run.report(results)
+    report.summary_data = None  # computed from the results, so edits to them show
+    return report
 
 
 def _as_lines(value: str | Sequence[str] | None, name: str) -> list[str] | None:

@@ -167,6 +167,9 @@ class Report:
     inputs: dict[str, str] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     created: str = ""
+    #: the summary when it was accumulated while results streamed by (then ``results``
+    #: may hold only some of the run, or none); None: computed from ``results``
+    summary_data: dict[str, Any] | None = None
 
     @property
     def flags(self) -> list[Flag]:
@@ -180,6 +183,8 @@ class Report:
 
     def summary(self) -> dict[str, Any]:
         """Per-run and per-document figures: counts by severity and code, mean risk."""
+        if self.summary_data is not None:
+            return self.summary_data
         from mtqc.scoring import summarize  # local: scoring imports model
 
         return summarize(self)

@@ -45,9 +45,7 @@ def rules_risk(flags: list[Flag], metrics: dict[str, float]) -> float:
 def segment_risk(result: SegmentResult, mode: str, calibrated: bool = False) -> float:
     """The risk of one segment: calibrated model combination when available, else rules."""
     if calibrated:
-        from mtqc.scorers.combine import combine
-
-        from mtqc.scorers.combine import MODEL_CODES
+        from mtqc.scorers.combine import MODEL_CODES, combine
 
         value = combine(result.metrics, result.flags, mode)
         if value is not None:
@@ -59,33 +57,76 @@ def segment_risk(result: SegmentResult, mode: str, calibrated: bool = False) -> 
     return rules_risk(result.flags, result.metrics)
 
 
-def _stats(results: list[SegmentResult]) -> dict[str, Any]:
-    scores = [r.score for r in results]
-    by_sev: Counter[str] = Counter()
-    by_code: Counter[str] = Counter()
-    for r in results:
+class _Tally:
+    """Running figures for one group of segments (a run or a document)."""
+
+    __slots__ = ("segments", "flagged", "suppressed", "by_sev", "by_code", "score_sum", "max")
+
+    def __init__(self, with_codes: bool):
+        self.segments = self.flagged = self.suppressed = 0
+        self.by_sev: Counter[str] = Counter()
+        self.by_code: Counter[str] | None = Counter() if with_codes else None
+        self.score_sum = 0.0
+        self.max: float | None = None
+
+    def add(self, r: SegmentResult) -> None:
+        self.segments += 1
+        if r.flags:
+            self.flagged += 1
+        self.suppressed += r.suppressed
         for f in r.flags:
-            by_sev[str(f.severity)] += 1
-            by_code[f.code] += 1
-    n = len(results)
-    return {
-        "segments": n,
-        "flagged_segments": sum(1 for r in results if r.flags),
-        "flags": sum(by_sev.values()),
-        "suppressed": sum(r.suppressed for r in results),
-        "by_severity": {str(s): by_sev.get(str(s), 0) for s in Severity},
-        "by_code": dict(sorted(by_code.items())),
-        "mean_score": round(sum(scores) / n, 4) if n else 0.0,
-        "max_score": round(max(scores), 4) if n else 0.0,
-    }
+            self.by_sev[str(f.severity)] += 1
+            if self.by_code is not None:
+                self.by_code[f.code] += 1
+        self.score_sum += r.score  # in input order: the same sum as sum(scores)
+        if self.max is None or r.score > self.max:
+            self.max = r.score
+
+    def figures(self) -> dict[str, Any]:
+        n = self.segments
+        out: dict[str, Any] = {
+            "segments": n,
+            "flagged_segments": self.flagged,
+            "flags": sum(self.by_sev.values()),
+            "suppressed": self.suppressed,
+            "by_severity": {str(s): self.by_sev.get(str(s), 0) for s in Severity},
+        }
+        if self.by_code is not None:
+            out["by_code"] = dict(sorted(self.by_code.items()))
+        out["mean_score"] = round(self.score_sum / n, 4) if n else 0.0
+        out["max_score"] = round(self.max, 4) if n and self.max is not None else 0.0
+        return out
+
+
+class SummaryBuilder:
+    """The run summary accumulated one result at a time (what :func:`summarize` gives for
+    the same results): memory grows with the number of documents, not segments."""
+
+    def __init__(self) -> None:
+        self._run = _Tally(with_codes=True)
+        self._docs: dict[str, _Tally] = {}
+
+    def add(self, result: SegmentResult) -> None:
+        self._run.add(result)
+        doc = result.segment.doc_id
+        tally = self._docs.get(doc)
+        if tally is None:
+            tally = self._docs[doc] = _Tally(with_codes=False)
+        tally.add(result)
+
+    @property
+    def documents(self) -> int:
+        return len(self._docs)
+
+    def summary(self) -> dict[str, Any]:
+        out = self._run.figures()
+        out["documents"] = {doc: t.figures() for doc, t in self._docs.items()}
+        return out
 
 
 def summarize(report: Report) -> dict[str, Any]:
     """Per-run figures with a per-document breakdown."""
-    out = _stats(report.results)
-    out["documents"] = {}
-    for doc, results in report.documents().items():
-        d = _stats(results)
-        d.pop("by_code")
-        out["documents"][doc] = d
-    return out
+    builder = SummaryBuilder()
+    for r in report.results:
+        builder.add(r)
+    return builder.summary()

@@ -1,4 +1,5 @@
-"""Input readers: files (or stdin) in, a list of :class:`~mtqc.model.Segment` out.
+"""Input readers: files (or stdin) in, :class:`~mtqc.model.Segment` objects out — a list
+(:func:`read_segments`) or one at a time (:func:`iter_segments`).
 
 Formats (``FORMATS``), chosen by ``fmt`` or by the file's extension:
 
@@ -38,21 +39,37 @@ Guarantees, whatever the format:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from mtqc.errors import InputError
 from mtqc.model import Segment
-from mtqc.readers.decode import MAX_SEGMENT_CHARS, STDIN, STDIN_NAME, Source, check_path, load
-from mtqc.readers.jsonl import read_jsonl
-from mtqc.readers.tabular import read_tabular
-from mtqc.readers.text import attach_parallel, read_text
+from mtqc.readers.decode import (
+    MAX_SEGMENT_CHARS,
+    STDIN,
+    STDIN_NAME,
+    Lines,
+    Source,
+    check_path,
+    load,
+)
+from mtqc.readers.jsonl import iter_jsonl, read_jsonl
+from mtqc.readers.tabular import iter_tabular, read_tabular
+from mtqc.readers.text import attach_parallel_iter, iter_text, read_text
 from mtqc.readers.textcheck import MAX_META_DEPTH
 from mtqc.readers.textcheck import check_segments as check_text
 from mtqc.readers.tmx import read_tmx
 from mtqc.readers.xliff import read_xliff
 
-__all__ = ["FORMATS", "MAX_META_DEPTH", "MAX_SEGMENT_CHARS", "detect_format", "read_segments"]
+__all__ = [
+    "FORMATS",
+    "MAX_META_DEPTH",
+    "MAX_SEGMENT_CHARS",
+    "detect_format",
+    "iter_segments",
+    "read_segments",
+]
 
 FORMATS: tuple[str, ...] = ("text", "tsv", "csv", "jsonl", "xliff", "tmx")
 
@@ -106,6 +123,35 @@ def read_segments(
     non-blank lines as the MT. ``fmt`` is one of :data:`FORMATS` (default: by extension;
     ``text`` for stdin). ``stdin`` replaces ``sys.stdin.buffer`` (for tests).
     Raises :class:`~mtqc.errors.InputError` for anything that cannot be read as asked.
+    :func:`iter_segments` gives the same segments one at a time.
+    """
+    return list(
+        iter_segments(
+            mt, ref=ref, src=src, bt=bt, fmt=fmt, src_lang=src_lang, tgt_lang=tgt_lang, stdin=stdin
+        )
+    )
+
+
+def iter_segments(
+    mt: str,
+    *,
+    ref: str | None = None,
+    src: str | None = None,
+    bt: str | None = None,
+    fmt: str | None = None,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
+    stdin: TextIO | BinaryIO | None = None,
+) -> Iterator[Segment]:
+    """The segments of ``mt`` one at a time, as :func:`read_segments` reads them.
+
+    Arguments are checked now; the input is read as the iterator is advanced. Text, TSV,
+    CSV and JSONL are read line by line (memory does not grow with the file, except for
+    the ids of TSV/CSV/JSONL records, kept to refuse duplicates); parallel ``--ref``,
+    ``--src`` and ``--bt`` files are read in step with the MT, and a different number of
+    lines is an error when the shorter one ends (naming both counts). XLIFF and TMX are
+    parsed whole (an XML tree holds its file in memory: a few times its size), then
+    given out unit by unit. An input error can therefore come after segments were given.
     """
     name = STDIN_NAME if mt == STDIN else mt
     check_path(mt)
@@ -123,22 +169,80 @@ def read_segments(
     paths = [mt, *parallel.values()]
     if paths.count(STDIN) > 1:
         raise InputError(STDIN_NAME, "only one input can be read from stdin ('-')")
+    for path in parallel.values():
+        check_path(path)
+    return _iter(mt, parallel, fmt, src_lang=src_lang, tgt_lang=tgt_lang, stdin=stdin)
 
-    source = _checked_load(mt, stdin)
-    segments = _read(source, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
-    files = {"mt": source.name}
-    for side, path in parallel.items():
-        other = _checked_load(path, stdin)
-        attach_parallel(segments, source.name, side, other)
-        files[side] = other.name
 
-    check_text(segments, files)
-    _check_lengths(segments, files)
-    _check_unique_ids(source.name, segments)
+def _iter(
+    mt: str,
+    parallel: dict[str, str],
+    fmt: str,
+    *,
+    src_lang: str | None,
+    tgt_lang: str | None,
+    stdin: TextIO | BinaryIO | None,
+) -> Iterator[Segment]:
+    if fmt in ("xliff", "tmx"):
+        source = _checked_load(mt, stdin)
+        lines: Lines | None = None
+        segments: Iterable[Segment] = _read(source, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
+        name = source.name
+    else:
+        lines = Lines(mt, stdin=stdin)
+        name = lines.name
+        named = Source(lines.name, lines.stem, "")
+        numbered = _not_blank(lines)
+        if fmt == "text":
+            segments = iter_text(numbered, lines.name, lines.stem)
+        elif fmt == "jsonl":
+            segments = iter_jsonl(numbered, named)
+        else:
+            segments = iter_tabular(numbered, named, "\t" if fmt == "tsv" else ",")
+    files = {"mt": name}
+    if parallel:
+        others = []
+        for side, path in parallel.items():
+            other = Lines(path, stdin=stdin)
+            others.append((side, other.name, other))
+            files[side] = other.name
+        segments = attach_parallel_iter(segments, name, others)
+    seen: dict[str, int] | None = None if fmt == "text" else {}  # text ids are line numbers
+    count = 0
     for seg in segments:
+        check_text((seg,), files)
+        _check_lengths((seg,), files)
+        if seen is not None:
+            first = seen.setdefault(seg.id, seg.line)
+            if len(seen) == count:  # the id was there already
+                raise InputError(
+                    name,
+                    f"duplicate id {seg.id!r} (first used on line {first})",
+                    line=seg.line,
+                    hint="ids must be unique: reports and baselines are keyed on them",
+                )
         seg.tgt_lang = seg.tgt_lang or tgt_lang or "en"
         seg.src_lang = seg.src_lang or src_lang or None
-    return segments
+        count += 1
+        yield seg
+    if not count and lines is not None:
+        if not lines.has_text:
+            raise _empty(name)
+        raise _no_segments(name)
+
+
+def _not_blank(lines: Lines) -> Iterator[tuple[int, str]]:
+    """``lines``, but an input of nothing but whitespace is "empty" before any parsing."""
+    leading: list[tuple[int, str]] = []
+    it = iter(lines)
+    for item in it:
+        leading.append(item)
+        if item[1].strip():
+            break
+    if not lines.has_text:
+        raise _empty(lines.name)
+    yield from leading
+    yield from it
 
 
 def _resolve_format(mt: str, name: str, fmt: str | None) -> str:
@@ -153,12 +257,24 @@ def _resolve_format(mt: str, name: str, fmt: str | None) -> str:
 def _checked_load(path: str, stdin: TextIO | BinaryIO | None) -> Source:
     source = load(path, stdin=stdin)
     if not source.text.strip():
-        raise InputError(
-            source.name,
-            "is empty: no segments to check",
-            hint="give a file with one segment per line (or records, or XLIFF/TMX units)",
-        )
+        raise _empty(source.name)
     return source
+
+
+def _empty(name: str) -> InputError:
+    return InputError(
+        name,
+        "is empty: no segments to check",
+        hint="give a file with one segment per line (or records, or XLIFF/TMX units)",
+    )
+
+
+def _no_segments(name: str) -> InputError:
+    return InputError(
+        name,
+        "no segments: the input holds a header or markup but no text to check",
+        hint="check that this is the right file",
+    )
 
 
 def _read(source: Source, fmt: str, *, src_lang: str | None, tgt_lang: str | None):
@@ -175,15 +291,11 @@ def _read(source: Source, fmt: str, *, src_lang: str | None, tgt_lang: str | Non
     else:
         segments = read_tmx(source, src_lang=src_lang, tgt_lang=tgt_lang)
     if not segments:
-        raise InputError(
-            source.name,
-            "no segments: the input holds a header or markup but no text to check",
-            hint="check that this is the right file",
-        )
+        raise _no_segments(source.name)
     return segments
 
 
-def _check_lengths(segments: list[Segment], files: dict[str, str]) -> None:
+def _check_lengths(segments: Iterable[Segment], files: dict[str, str]) -> None:
     """``files`` names the file each side came from when it is not the MT's file."""
     limit = MAX_SEGMENT_CHARS
     for seg in segments:

@@ -9,6 +9,7 @@ empty input. The text that comes out has no byte-order mark and only ``\\n`` lin
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -157,3 +158,124 @@ def _not_utf8(name: str, data: bytes, exc: UnicodeDecodeError) -> InputError:
         line=_line_at(data[:offset]),
         hint=hint,
     )
+
+
+class Lines:
+    """An input read line by line: the same checks and normalisation as :func:`load`,
+    without holding the file.
+
+    Iterating gives ``(line number, line)`` for every line, each ending in ``\\n`` except
+    a last one without it (CRLF and lone CR read as LF, the BOM dropped). Errors name the
+    byte offset and the line as :func:`decode` does. ``has_text`` says, once iterated,
+    whether any line held more than whitespace. A line is read whole (the segment length
+    limit applies after reading). Iterate once.
+    """
+
+    def __init__(self, path: str, *, stdin: TextIO | BinaryIO | None = None):
+        self.path = path
+        self.name = STDIN_NAME if path == STDIN else path
+        self.stem = "stdin" if path == STDIN else Path(path).stem
+        self.has_text = False
+        self._stdin = stdin
+
+    def _chunks(self) -> Iterator[bytes | str]:
+        if self.path == STDIN:
+            stream = self._stdin if self._stdin is not None else _default_stdin()
+            yield from stream
+            return
+        p = Path(self.path)
+        try:
+            fh = p.open("rb")
+        except FileNotFoundError:
+            raise _missing(self.path) from None
+        except IsADirectoryError:
+            raise _directory(self.path) from None
+        except PermissionError:
+            raise InputError(
+                self.path, "cannot be read: permission denied", hint="check the file's permissions"
+            ) from None
+        except OSError as exc:
+            if p.is_dir():
+                raise _directory(self.path) from None
+            raise InputError(self.path, f"cannot be read: {exc.strerror or exc}") from None
+        with fh:
+            try:
+                yield from fh
+            except IsADirectoryError:
+                raise _directory(self.path) from None
+            except OSError as exc:
+                raise InputError(self.path, f"cannot be read: {exc.strerror or exc}") from None
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        name = self.name
+        offset = 0  # bytes (characters for text-mode stdin) before this chunk
+        number = 1  # the line the chunk starts on
+        first = True
+        chunks = self._chunks()
+        for raw in chunks:
+            if isinstance(raw, bytes):
+                if first and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                    raise InputError(
+                        name,
+                        "is encoded as UTF-16 (or UTF-32), not UTF-8",
+                        line=1,
+                        hint=_iconv_hint(name, "utf-16"),
+                    )
+                nul = raw.find(b"\0")
+                if nul >= 0:
+                    raise _binary(name, offset + nul, number + _line_at(raw[:nul]) - 1)
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    # a NUL anywhere makes it a binary file, as load() says
+                    _find_nul(name, chunks, offset + len(raw), number + _line_at(raw) - 1)
+                    raise InputError(
+                        name,
+                        f"is not valid UTF-8: byte 0x{raw[exc.start : exc.start + 1].hex()} at "
+                        f"byte offset {offset + exc.start} cannot be decoded (the file is "
+                        "probably in another encoding, such as Latin-1 or Windows-1252)",
+                        line=number + _line_at(raw[: exc.start]) - 1,
+                        hint=_iconv_hint(name, "latin1"),
+                    ) from None
+            else:
+                text = raw
+                nul = text.find("\0")
+                if nul >= 0:
+                    raise _binary(name, offset + nul, number + _line_at(text[:nul]) - 1)
+            offset += len(raw)
+            if first:
+                first = False
+                if text.startswith("\ufeff"):
+                    text = text[1:]
+            if not self.has_text and text.strip():
+                self.has_text = True
+            if "\r" in text:
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                *pieces, last = text.split("\n")
+                for piece in pieces:
+                    yield number, piece + "\n"
+                    number += 1
+                if last:
+                    yield number, last
+                continue
+            yield number, text
+            number += 1
+
+
+def _find_nul(name: str, chunks: Iterator[bytes | str], offset: int, number: int) -> None:
+    """Raise the binary-file error for the first NUL in the rest of the input, if any."""
+    for raw in chunks:
+        nul = raw.find(b"\0" if isinstance(raw, bytes) else "\0")
+        if nul >= 0:
+            raise _binary(name, offset + nul, number + _line_at(raw[:nul]) - 1)
+        offset += len(raw)
+        number += _line_at(raw) - 1
+
+
+def text_lines(text: str) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` over already decoded text, as :class:`Lines` gives them."""
+    *pieces, last = text.split("\n")
+    for number, piece in enumerate(pieces, start=1):
+        yield number, piece + "\n"
+    if last:
+        yield len(pieces) + 1, last

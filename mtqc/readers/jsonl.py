@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 
 from mtqc.errors import InputError
 from mtqc.model import Segment
-from mtqc.readers.decode import Source
+from mtqc.readers.decode import Source, text_lines
 from mtqc.readers.records import FieldMap, build_segment
 
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
@@ -26,11 +27,17 @@ def _json_text(text: str) -> str:
 
 
 def read_jsonl(source: Source) -> list[Segment]:
-    """One :class:`Segment` per object; keys as in :mod:`mtqc.readers.records`."""
-    segments: list[Segment] = []
+    """One :class:`Segment` per object of a loaded source."""
+    return list(iter_jsonl(text_lines(source.text), source))
+
+
+def iter_jsonl(numbered: Iterable[tuple[int, str]], source: Source) -> Iterator[Segment]:
+    """One :class:`Segment` per object; keys as in :mod:`mtqc.readers.records`.
+    ``numbered`` are the ``(line number, line)`` pairs of the input; ``source`` names it."""
     decoder = json.JSONDecoder(parse_constant=_reject_constant)
     field_maps: dict[tuple[str, ...], FieldMap] = {}  # records mostly share their keys
-    for number, line in enumerate(source.text.split("\n"), start=1):
+    for number, line in numbered:
+        line = line.removesuffix("\n")
         if not line.strip():
             continue
         try:
@@ -75,9 +82,6 @@ def read_jsonl(source: Source) -> list[Segment]:
         if fields is None:
             fields = FieldMap(keys, name=source.name, line=number, what="the record")
             field_maps[keys] = fields
-        segments.append(
-            build_segment(
-                record, fields, source=source, line=number, raw_line=line, encode=_json_text
-            )
+        yield build_segment(
+            record, fields, source=source, line=number, raw_line=line, encode=_json_text
         )
-    return segments

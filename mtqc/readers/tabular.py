@@ -9,11 +9,11 @@ mangled text.
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterable, Iterator
 
 from mtqc.errors import InputError
 from mtqc.model import Segment
-from mtqc.readers.decode import MAX_SEGMENT_CHARS, Source
+from mtqc.readers.decode import MAX_SEGMENT_CHARS, Source, text_lines
 from mtqc.readers.records import FieldMap, build_segment
 
 _QUOTE_HINT = (
@@ -23,16 +23,27 @@ _QUOTE_HINT = (
 
 
 def read_tabular(source: Source, delimiter: str) -> list[Segment]:
-    """Read a TSV (``delimiter="\\t"``) or CSV (``","``) file with a header row."""
+    """Read a loaded TSV (``delimiter="\\t"``) or CSV (``","``) file with a header row."""
+    return list(iter_tabular(text_lines(source.text), source, delimiter))
+
+
+def iter_tabular(
+    numbered: Iterable[tuple[int, str]], source: Source, delimiter: str
+) -> Iterator[Segment]:
+    """Read a TSV (``delimiter="\\t"``) or CSV (``","``) input with a header row, record by
+    record; ``numbered`` are its ``(line number, line)`` pairs, ``source`` names it."""
     kind = "TSV" if delimiter == "\t" else "CSV"
-    reader = csv.reader(
-        io.StringIO(source.text, newline=""), delimiter=delimiter, quotechar='"', strict=True
-    )
+    last = [""]  # the physical line the csv reader took last
+
+    def feed() -> Iterator[str]:
+        for _, line in numbered:
+            last[0] = line
+            yield line
+
+    reader = csv.reader(feed(), delimiter=delimiter, quotechar='"', strict=True)
     header: list[str] | None = None
     header_line = 0
     fields: FieldMap | None = None
-    segments: list[Segment] = []
-    physical = source.text.split("\n")
     while True:
         start = reader.line_num + 1
         try:
@@ -58,15 +69,14 @@ def read_tabular(source: Source, delimiter: str) -> list[Segment]:
                 ),
             )
         assert fields is not None
-        raw = physical[start - 1].removesuffix("\r") if reader.line_num == start else None
+        raw = last[0].removesuffix("\n").removesuffix("\r") if reader.line_num == start else None
         seg = build_segment(
             dict(zip(header, row, strict=True)), fields, source=source, line=start, raw_line=raw
         )
         if raw is not None and raw.split(delimiter) == row:  # no quoting: exact positions
             k = header.index(fields.known["mt"])
             seg.mt_column = sum(len(f) + 1 for f in row[:k])
-        segments.append(seg)
-    return segments
+        yield seg
 
 
 def _check_header(name: str, kind: str, header: list[str], line: int) -> FieldMap:
