@@ -22,6 +22,7 @@ from typing import Any
 from mtqc.checks import _dictionary
 from mtqc.checks._gazetteer import (
     GazEntry,
+    _words,
     gazetteer,
     literal_regex,
     names_in_source,
@@ -97,8 +98,17 @@ def _inside_a_name(mt: str, start: int, end: int, e: GazEntry) -> bool:
     if any(m.start() <= start and end <= m.end() for m in e.en_regex.finditer(mt)):
         return True
     longer = [m.span() for m in _keep_regex().finditer(mt)]
-    longer += [m.span() for o in gazetteer() if o is not e for m in o.en_regex.finditer(mt)]
+    longer += [m.span() for m in _all_english_regex().finditer(mt)]
     return any(a <= start and end <= b and b - a > end - start for a, b in longer)
+
+
+@cache
+def _all_english_regex() -> re.Pattern[str]:
+    """Every entry's English forms in one pattern, longest first (one scan of the MT
+    instead of one per entry; a span inside its own entry's form is found before)."""
+    forms = sorted({f for e in gazetteer() for f in e.en}, key=len, reverse=True)
+    body = "|".join(rf"(?<![\w-]){_words(f)}(?![\w-])" for f in forms)
+    return re.compile(body, re.IGNORECASE)
 
 
 def literal_hits(
