@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,12 @@ def _nearest(src_hits: list[re.Match[str]], mt_hits: list[re.Match[str]], src: s
     return sorted(chosen, key=lambda m: m.start())
 
 
+@lru_cache(maxsize=8)
+def _any_english(entries: tuple[FalseFriend, ...]) -> re.Pattern[str]:
+    """One pattern for the English forms of all ``entries``: a pre-filter."""
+    return re.compile("|".join(f"(?:{e.english.pattern})" for e in entries), re.IGNORECASE)
+
+
 def lexicon_hits(
     seg: Segment, entries: tuple[FalseFriend, ...], opts: Mapping[str, Any]
 ) -> Iterator[Hit]:
@@ -171,6 +177,8 @@ def lexicon_hits(
     if not dutch_to_english(seg):
         return
     src, mt = seg.src or "", seg.mt
+    if not _any_english(entries).search(mt):
+        return  # the common case: no English look-alike of any entry in the MT
     disabled = frozenset(opts.get("disable", ()))
     taken = _t001_spans(seg)
     glosses: frozenset[str] | None = None
