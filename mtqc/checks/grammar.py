@@ -42,6 +42,9 @@ PERFECT_PAST_RE = re.compile(
     rf"(?<![\w'’-])(?P<aux>has|have)(?: (?:not|also|already|just|now|finally|officially))?"
     rf" (?P<part>{_PARTICIPLE})\b(?P<gap>(?: [^\s.,;:!?“”\"]+){{0,10}}?) (?P<time>{_PAST_TIME})\b",
 )
+_MODAL_BEFORE_RE = re.compile(
+    r"\b(?:would|could|should|might|must|may|will|shall|can|to|not|n't)\s+$", re.IGNORECASE
+)
 #: "to" before a verb (an infinitive clause has its own time): "has decided to visit on Monday".
 _INFINITIVE_RE = re.compile(
     r"\bto (?!the |a |an |his |her |their |its |our |this |that |these |those |[A-Z]|\d)"
@@ -85,6 +88,8 @@ COUNTED_MASS_RE = re.compile(
 
 def _perfect_with_past_time(text: str) -> Iterator[Hit]:
     for m in PERFECT_PAST_RE.finditer(text):
+        if _MODAL_BEFORE_RE.search(text, 0, m.start()):
+            continue  # "would have happened last month": a modal perfect, not Dutch tense
         if _GAP_STOP.search(m["gap"]) or _INFINITIVE_RE.search(m["gap"] + " "):
             continue
         if re.search(r"\b(?:for|by|till|until|through|starting)$", m["gap"], re.IGNORECASE):
