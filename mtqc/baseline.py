@@ -13,28 +13,35 @@ silenced wherever that phrase recurs, not only on the line where it was first ac
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from mtqc.errors import InputError
-from mtqc.model import Report
+from mtqc.model import Flag, Report
 
 FORMAT_VERSION = 1
 
 
 def baseline_from_report(report: Report, reason: str = "accepted in baseline") -> dict[str, Any]:
+    return baseline_from_flags(report.flags, reason)
+
+
+def baseline_from_flags(
+    flags: Iterable[Flag], reason: str = "accepted in baseline"
+) -> dict[str, Any]:
+    """The baseline of ``flags`` (the first flag of each fingerprint, in order)."""
     seen: dict[str, dict[str, Any]] = {}
-    for f in report.flags:
-        seen.setdefault(
-            f.fingerprint,
-            {
-                "code": f.code,
-                "fingerprint": f.fingerprint,
-                "text": f.text,
-                "reason": reason,
-                "feed": None,
-            },
-        )
+    for f in flags:
+        if f.fingerprint in seen:
+            continue
+        seen[f.fingerprint] = {
+            "code": f.code,
+            "fingerprint": f.fingerprint,
+            "text": f.text,
+            "reason": reason,
+            "feed": None,
+        }
     return {
         "mtqc_baseline": FORMAT_VERSION,
         "entries": sorted(seen.values(), key=lambda e: (e["code"], e["text"])),

@@ -12,7 +12,7 @@ from typing import Any
 
 from mtqc import __version__
 from mtqc.errors import MtqcError, UsageError
-from mtqc.model import Report, Severity
+from mtqc.model import Report, SegmentResult, Severity
 
 EXIT_OK, EXIT_GATE, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 OUTPUT_FORMATS = ("text", "json", "jsonl", "csv", "html", "sarif", "junit", "github")
@@ -25,6 +25,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _csv_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--baseline", help="hide flags listed in this baseline file")
     c.add_argument("--write-baseline", metavar="FILE", help="write this run's flags as a baseline")
     _add_model_args(c)
+    c.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=1000,
+        metavar="N",
+        help="segments checked together (default 1000): memory grows with N, not the input",
+    )
     c.add_argument(
         "--store",
         nargs="?",
@@ -130,7 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_output_args(c: argparse.ArgumentParser) -> None:
-    c.add_argument("-f", "--format", choices=OUTPUT_FORMATS, default="text")
+    c.add_argument(
+        "-f",
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default="text",
+        help="output format (default: text); text, jsonl, csv, sarif, junit and github are "
+        "written as the results come (memory stays flat); json and html hold the whole run "
+        "in memory until the end",
+    )
     c.add_argument(
         "-o",
         "--output",
@@ -187,19 +212,37 @@ def _settings(args: argparse.Namespace):
     )
 
 
+class Gate:
+    """The CI gate, counted one result at a time."""
+
+    def __init__(self, fail_on: str, max_score: float | None):
+        self.fail_on = fail_on
+        self.threshold = Severity.parse(fail_on) if fail_on != "none" else None
+        self.max_score = max_score
+        self.flags = self.segments = 0
+
+    def add(self, result: SegmentResult) -> None:
+        if self.threshold is not None:
+            self.flags += sum(1 for f in result.flags if f.severity >= self.threshold)
+        if self.max_score is not None and result.score > self.max_score:
+            self.segments += 1
+
+    def failures(self) -> list[str]:
+        """Why the gate fails (empty: it passes)."""
+        reasons = []
+        if self.flags:
+            reasons.append(f"{self.flags} flag(s) at or above {self.fail_on}")
+        if self.segments:
+            reasons.append(f"{self.segments} segment(s) with risk above {self.max_score}")
+        return reasons
+
+
 def gate_failures(report: Report, fail_on: str, max_score: float | None) -> list[str]:
     """Why the CI gate fails (empty: it passes)."""
-    reasons = []
-    if fail_on != "none":
-        threshold = Severity.parse(fail_on)
-        n = sum(1 for f in report.flags if f.severity >= threshold)
-        if n:
-            reasons.append(f"{n} flag(s) at or above {fail_on}")
-    if max_score is not None:
-        n = sum(1 for r in report.results if r.score > max_score)
-        if n:
-            reasons.append(f"{n} segment(s) with risk above {max_score}")
-    return reasons
+    gate = Gate(fail_on, max_score)
+    for r in report.results:
+        gate.add(r)
+    return gate.failures()
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -211,14 +254,17 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from mtqc.engine import check_segments
-    from mtqc.outputs import render
-    from mtqc.readers import read_segments
+    import contextlib
+
+    from mtqc.engine import CheckRun
+    from mtqc.outputs import open_output
+    from mtqc.outputs.stream import streamer
+    from mtqc.readers import iter_segments
 
     settings = _settings(args)
     fail_on = args.fail_on or settings.config.fail_on
     max_score = args.max_score if args.max_score is not None else settings.config.max_score
-    segments = read_segments(
+    segments = iter_segments(
         args.mt,
         ref=args.ref,
         src=args.src,
@@ -239,37 +285,59 @@ def cmd_check(args: argparse.Namespace) -> int:
         store = open_store(args.store or None)
         suppress |= store.dismissed_fingerprints(args.feed)
     settings.suppress = frozenset(suppress)
-    report = check_segments(segments, settings)
-    for notice in report.inputs.get("notices", []):
-        print(f"mtqc: notice: {notice}", file=sys.stderr)
-    report.inputs.update(
-        {
-            k: v
-            for k, v in (("mt", args.mt), ("ref", args.ref), ("src", args.src), ("bt", args.bt))
-            if v
-        }
-    )
-    report.inputs["fail_on"] = fail_on
-    if store is not None:
-        report.inputs["run_id"] = str(store.record_run(report, args.feed))
-    if args.write_baseline:
-        import json
-
-        from mtqc.baseline import baseline_from_report
-        from mtqc.outputs import write_atomic
-
-        write_atomic(
-            args.write_baseline,
-            json.dumps(baseline_from_report(report), indent=2, ensure_ascii=False) + "\n",
-        )
+    run = CheckRun(segments, settings, batch_size=args.batch_size)
     color = args.color == "always" or (
         args.color == "auto"
         and args.output in (None, "", "-")
         and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ
     )
-    _emit(render(report, args.format, color=color), args.output)
-    reasons = gate_failures(report, fail_on, max_score)
+    gate = Gate(fail_on, max_score)
+    baseline: dict[str, Any] | None = {} if args.write_baseline else None
+    # results stream from the reader through the engine to the output and the store
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(open_output(args.output or None))
+        out = streamer(
+            args.format, sink, color=color, fail_on=fail_on, rules=[a.rule.code for a in run.rules]
+        )
+        rec = (
+            stack.enter_context(store.recording(args.feed, created=run.created)) if store else None
+        )
+        for result in run:
+            gate.add(result)
+            if rec is not None:
+                rec.add(result)
+            if baseline is not None:
+                for f in result.flags:
+                    baseline.setdefault(f.fingerprint, f)
+            out.add(result)
+        report = run.report()
+        for notice in report.inputs.get("notices", []):
+            print(f"mtqc: notice: {notice}", file=sys.stderr)
+        report.inputs.update(
+            {
+                k: v
+                for k, v in (("mt", args.mt), ("ref", args.ref), ("src", args.src), ("bt", args.bt))
+                if v
+            }
+        )
+        report.inputs["fail_on"] = fail_on
+        if rec is not None:
+            rec.finish(report, documents=run.summary.documents)
+            report.inputs["run_id"] = str(rec.run_id)
+        if baseline is not None:
+            import json
+
+            from mtqc.baseline import baseline_from_flags
+            from mtqc.outputs import write_atomic
+
+            write_atomic(
+                args.write_baseline,
+                json.dumps(baseline_from_flags(baseline.values()), indent=2, ensure_ascii=False)
+                + "\n",
+            )
+        out.finish(report)
+    reasons = gate.failures()
     if reasons:
         print(f"mtqc: gate failed: {'; '.join(reasons)}", file=sys.stderr)
         return EXIT_GATE

@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from mtqc.errors import UsageError
 from mtqc.model import Report
-from mtqc.outputs._write import write_atomic, write_output
+from mtqc.outputs._write import open_output, write_atomic, write_output
 from mtqc.outputs.csv_ import render_csv
 from mtqc.outputs.github import render_github
 from mtqc.outputs.html import render_html
@@ -59,4 +59,4 @@ def render(report: Report, fmt: str, *, color: bool = False) -> str:
     return renderer(report, color=color)
 
 
-__all__ = ["FORMATS", "render", "write_atomic", "write_output"]
+__all__ = ["FORMATS", "open_output", "render", "write_atomic", "write_output"]

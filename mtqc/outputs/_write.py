@@ -9,6 +9,8 @@
   temporary file in the directory of the *real* target (symlinks followed), flushed,
   fsynced and renamed over it. A symlink therefore keeps pointing where it pointed, and
   the file it names gets the new content. Readers see the old file or the new one.
+* :func:`open_output` does the same for a report written piece by piece (streamed into
+  the temporary file, renamed at the end).
 
 Temporary files are named ``.<name>.mtqc-<pid>-<random>.tmp``. They are removed when
 the write fails or the process is interrupted (``SIGTERM`` becomes an exception in the
@@ -25,7 +27,9 @@ import secrets
 import stat
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from mtqc.errors import MtqcError
 
@@ -62,6 +66,57 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """
     data = text.encode("utf-8")  # before touching anything: an encoding error changes nothing
     shown = os.fspath(path)
+    st = _target_stat(path, shown)
+    if (st is not None and not stat.S_ISREG(st.st_mode)) or _is_special_path(shown):
+        _write_through(shown, data)
+        return
+    target = Path(os.path.realpath(path))  # write beside the real file, not the link
+    _replace(shown, target, data, st.st_mode & 0o7777 if st is not None else 0o644)
+
+
+class Sink:
+    """Where a streamed report goes: :meth:`write` text (UTF-8) as it is rendered."""
+
+    def __init__(self, write_bytes, *, text_stream=None):
+        self._write_bytes = write_bytes
+        self._text = text_stream
+        self.written = 0
+
+    def write(self, text: str) -> None:
+        if not text:
+            return
+        if self._text is not None:
+            self._text.write(text)
+        else:
+            self._write_bytes(text.encode("utf-8"))
+        self.written += len(text)
+
+
+@contextlib.contextmanager
+def open_output(path: str | os.PathLike[str] | None) -> Iterator[Sink]:
+    """Stream a report to ``path`` as :func:`write_output` writes a whole one: ``None`` or
+    ``"-"`` is standard output; a regular file (or a new path) gets a temporary file
+    beside its real target that replaces it only when the ``with`` block ends without an
+    error (an error or an interrupt removes it: the old file stays); devices, pipes and
+    process files are written through as the text comes."""
+    if path is None or str(path) == STDOUT:
+        out = sys.stdout
+        yield Sink(None, text_stream=out)
+        out.flush()
+        return
+    shown = os.fspath(path)
+    st = _target_stat(path, shown)
+    if (st is not None and not stat.S_ISREG(st.st_mode)) or _is_special_path(shown):
+        with _through(shown) as write_bytes:
+            yield Sink(write_bytes)
+        return
+    target = Path(os.path.realpath(path))
+    mode = st.st_mode & 0o7777 if st is not None else 0o644
+    with _temporary(shown, target, mode) as fh:
+        yield Sink(fh.write)
+
+
+def _target_stat(path: str | os.PathLike[str], shown: str) -> os.stat_result | None:
     try:
         st: os.stat_result | None = os.stat(path)  # follows symlinks
     except FileNotFoundError:
@@ -70,11 +125,7 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
         raise _cannot(shown, e, "check the path and its permissions") from e
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise MtqcError(f"cannot write {shown}: it is a directory; give a file name with -o")
-    if (st is not None and not stat.S_ISREG(st.st_mode)) or _is_special_path(shown):
-        _write_through(shown, data)
-        return
-    target = Path(os.path.realpath(path))  # write beside the real file, not the link
-    _replace(shown, target, data, st.st_mode & 0o7777 if st is not None else 0o644)
+    return st
 
 
 def _is_special_path(path: str) -> bool:
@@ -99,6 +150,12 @@ def _own_fd(path: str) -> int | None:
 def _write_through(shown: str, data: bytes) -> None:
     """Write into what ``shown`` names without replacing it. ``/dev/stdout`` and friends
     use the open descriptor itself, so ``>>`` appends and ``>`` keeps its position."""
+    with _through(shown) as write_bytes:
+        write_bytes(data)
+
+
+@contextlib.contextmanager
+def _through(shown: str) -> Iterator[Callable[[bytes], None]]:
     fd = _own_fd(shown)
     own = fd is not None
     if fd is None:
@@ -111,24 +168,37 @@ def _write_through(shown: str, data: bytes) -> None:
             fd = os.open(shown, os.O_WRONLY | os.O_CREAT | trunc, 0o644)
         except OSError as e:
             raise _cannot(shown, e, "check that it can be opened for writing") from e
-    try:
-        if own:
-            sys.stdout.flush()
-            sys.stderr.flush()
+    if own:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+    def write_bytes(data: bytes) -> None:
         view = memoryview(data)
-        while view:
-            n = os.write(fd, view)
-            view = view[n:]
-    except BrokenPipeError:
-        raise
-    except OSError as e:
-        raise _cannot(shown, e, "check the device or the pipe's reader") from e
+        try:
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise _cannot(shown, e, "check the device or the pipe's reader") from e
+
+    try:
+        yield write_bytes
     finally:
         if not own:
             os.close(fd)
 
 
 def _replace(shown: str, target: Path, data: bytes, mode: int) -> None:
+    with _temporary(shown, target, mode) as fh:
+        fh.write(data)
+
+
+@contextlib.contextmanager
+def _temporary(shown: str, target: Path, mode: int) -> Iterator[BinaryIO]:
+    """A temporary file beside ``target`` to write into; renamed over ``target`` when
+    the block ends, removed when it raises (or is interrupted)."""
     directory = target.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -142,7 +212,7 @@ def _replace(shown: str, target: Path, data: bytes, mode: int) -> None:
         raise _cannot(shown, e, "check that the directory can be created and is writable") from e
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)

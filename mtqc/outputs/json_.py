@@ -110,18 +110,21 @@ def render_json(report: Report, *, color: bool = False) -> str:
     return json.dumps(report_to_dict(report), ensure_ascii=False, indent=2) + "\n"
 
 
+def jsonl_line(result: SegmentResult) -> str:
+    """One segment as a compact JSON line (with its ``\\n``)."""
+    r = result
+    obj = finite(
+        {
+            "id": r.segment.id,
+            "doc": r.segment.doc_id,
+            "line": r.segment.line,
+            "score": r.score,
+            "flags": [flag_to_dict(f) for f in r.flags],
+        }
+    )
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def render_jsonl(report: Report, *, color: bool = False) -> str:
     """One compact JSON object per segment, in input order."""
-    lines = []
-    for r in report.results:
-        obj = finite(
-            {
-                "id": r.segment.id,
-                "doc": r.segment.doc_id,
-                "line": r.segment.line,
-                "score": r.score,
-                "flags": [flag_to_dict(f) for f in r.flags],
-            }
-        )
-        lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
-    return "".join(line + "\n" for line in lines)
+    return "".join(jsonl_line(r) for r in report.results)

@@ -132,16 +132,24 @@ def _result(result: SegmentResult, flag: Flag, rule_index: int) -> dict[str, Any
     return out
 
 
-def report_to_sarif(report: Report) -> dict[str, Any]:
-    """The report as a SARIF 2.1.0 log (a dict)."""
-    examples: dict[str, Flag] = {}
-    for f in report.flags:
-        examples.setdefault(f.code, f)
+def report_to_sarif(
+    report: Report,
+    *,
+    examples: dict[str, Flag] | None = None,
+    results: list[Any] | None = None,
+) -> dict[str, Any]:
+    """The report as a SARIF 2.1.0 log (a dict). A streamed run gives the first flag of
+    each code (``examples``) and its ``results`` (the writer fills them in)."""
+    if examples is None:
+        examples = {}
+        for f in report.flags:
+            examples.setdefault(f.code, f)
     codes = sorted(set(report.rules) | set(examples))
     registry = all_rules() if codes else {}
     rules = [_rule_descriptor(c, registry.get(c), examples.get(c)) for c in codes]
     index = {c: i for i, c in enumerate(codes)}
-    results = [_result(r, f, index[f.code]) for r in report.results for f in r.flags]
+    if results is None:
+        results = [_result(r, f, index[f.code]) for r in report.results for f in r.flags]
     run: dict[str, Any] = {
         "tool": {
             "driver": {

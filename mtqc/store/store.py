@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from mtqc.checks._apply import fingerprint as make_fingerprint
 from mtqc.errors import InputError, UsageError
-from mtqc.model import Report
+from mtqc.model import Report, SegmentResult
 from mtqc.readers.textcheck import forbidden_char
 from mtqc.store.db import Database
 from mtqc.store.migrations import current_version, migrate
@@ -53,6 +55,76 @@ def _report_summary(report: Report) -> dict[str, Any]:
     return json.loads(json.dumps(summary, default=str))
 
 
+class RunRecorder:
+    """Writes one run's segments and flags as they come (see :meth:`Store.recording`)."""
+
+    def __init__(self, db: Database, run_id: int):
+        self.db = db
+        self.run_id = run_id
+        self.finished = False
+
+    def add(self, res: SegmentResult) -> None:
+        db = self.db
+        seg = res.segment
+        seg_pk = db.insert(
+            "INSERT INTO segments"
+            " (run_id, seg_id, doc, line, mt, score, source_file, suppressed)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.run_id,
+                seg.id,
+                seg.doc_id or "",
+                int(seg.line or 0),
+                seg.mt,
+                float(res.score or 0.0),
+                seg.source_file or "",
+                int(res.suppressed or 0),
+            ),
+        )
+        for f in res.flags:
+            db.execute(
+                "INSERT INTO flags (run_id, segment_id, code, name, span_start, span_end,"
+                " text, severity, category, message, suggestions, score, evidence, side,"
+                " fingerprint, norm_text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.run_id,
+                    seg_pk,
+                    f.code,
+                    f.name,
+                    f.start,
+                    f.end,
+                    f.text,
+                    int(f.severity),
+                    f.category,
+                    f.message,
+                    json.dumps(list(f.suggestions), ensure_ascii=False),
+                    f.score,
+                    json.dumps(f.evidence, ensure_ascii=False, default=str),
+                    f.side,
+                    f.fingerprint or make_fingerprint(f.code, f.text),
+                    normalize_phrase(f.text) if f.side == "mt" else "",
+                ),
+            )
+
+    def finish(self, report: Report, *, documents: int) -> None:
+        """Fill in the run's row: document count, version, signature, mode, summary."""
+        summary = json.dumps(_report_summary(report), sort_keys=True)
+        self.db.execute(
+            "UPDATE runs SET documents = ?, version = ?, signature = ?, mode = ?, summary = ?"
+            " WHERE id = ?",
+            (
+                documents,
+                report.version or "",
+                report.signature or "",
+                str(report.mode),
+                summary,
+                self.run_id,
+            ),
+        )
+        self.finished = True
+
+
 class Store:
     """Run history in SQLite or PostgreSQL. Open with :func:`mtqc.store.open_store`."""
 
@@ -85,67 +157,29 @@ class Store:
 
     def record_run(self, report: Report, feed: str) -> int:
         """Store a run with its segments and flags in one transaction; return its id."""
+        with self.recording(feed, created=report.created) as rec:
+            for res in report.results:
+                rec.add(res)
+            rec.finish(report, documents=len(report.documents()))
+        return rec.run_id
+
+    @contextlib.contextmanager
+    def recording(self, feed: str, *, created: str | None = None) -> Iterator[RunRecorder]:
+        """Record a run as it streams: ``add`` each result, then ``finish`` with the
+        run's report (its summary and signature). All in one transaction: a run that
+        fails or is interrupted before ``finish`` leaves nothing behind."""
         feed = _feed_name(feed)
-        created = utc_stamp(report.created)
-        summary = json.dumps(_report_summary(report), sort_keys=True)
         db = self.db
         with db.transaction():
             run_id = db.insert(
                 "INSERT INTO runs (created, feed, documents, version, signature, mode, summary)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    created,
-                    feed,
-                    len(report.documents()),
-                    report.version or "",
-                    report.signature or "",
-                    str(report.mode),
-                    summary,
-                ),
+                (utc_stamp(created), feed, 0, "", "", "", "{}"),
             )
-            for res in report.results:
-                seg = res.segment
-                seg_pk = db.insert(
-                    "INSERT INTO segments"
-                    " (run_id, seg_id, doc, line, mt, score, source_file, suppressed)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        run_id,
-                        seg.id,
-                        seg.doc_id or "",
-                        int(seg.line or 0),
-                        seg.mt,
-                        float(res.score or 0.0),
-                        seg.source_file or "",
-                        int(res.suppressed or 0),
-                    ),
-                )
-                for f in res.flags:
-                    db.execute(
-                        "INSERT INTO flags (run_id, segment_id, code, name, span_start, span_end,"
-                        " text, severity, category, message, suggestions, score, evidence, side,"
-                        " fingerprint, norm_text)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            run_id,
-                            seg_pk,
-                            f.code,
-                            f.name,
-                            f.start,
-                            f.end,
-                            f.text,
-                            int(f.severity),
-                            f.category,
-                            f.message,
-                            json.dumps(list(f.suggestions), ensure_ascii=False),
-                            f.score,
-                            json.dumps(f.evidence, ensure_ascii=False, default=str),
-                            f.side,
-                            f.fingerprint or make_fingerprint(f.code, f.text),
-                            normalize_phrase(f.text) if f.side == "mt" else "",
-                        ),
-                    )
-        return run_id
+            rec = RunRecorder(db, run_id)
+            yield rec
+            if not rec.finished:
+                raise RuntimeError("Store.recording: finish() was not called")
 
     # -- review decisions --------------------------------------------------------------
 
