@@ -685,3 +685,28 @@ def test_formats_with_the_real_summary(report: Report, monkeypatch: pytest.Monke
     assert text[-3] == "4 segments, 3 flagged, 6 flags: 1 critical, 1 major, 2 minor, 2 info"
     html = render(report, "html")
     assert "<h2>news-a<small>corpus/news-a.txt · 3 lines · 3 flags" in html
+
+
+def test_text_output_counts_model_hints_instead_of_showing_them():
+    from mtqc.model import Flag, Mode, Report, Segment, SegmentResult, Severity
+    from mtqc.outputs.text import render_text
+
+    hint = Flag(
+        "M002",
+        "model-error-span",
+        "a",
+        0,
+        3,
+        "The",
+        Severity.INFO,
+        "other",
+        "model says",
+        evidence={"below_show_at": None},
+    )
+    rule = Flag("T001", "dutch-calque", "a", 4, 9, "facts", Severity.MINOR, "other", "calque")
+    only_hint = SegmentResult(Segment("b", "The end.", line=2), [hint])
+    both = SegmentResult(Segment("a", "The facts took place.", line=1), [rule, hint])
+    text = render_text(Report([both, only_hint], Mode.TARGET))
+    assert "T001" in text and "M002" not in text
+    assert "(+1 model hint below the precision threshold)" in text
+    assert "The end." not in text  # a segment with hints only is not listed

@@ -156,18 +156,32 @@ def _side_block(label: str, text: str, flags: list[Flag], color: bool) -> list[s
     return lines
 
 
+def is_model_hint(flag: Flag) -> bool:
+    """A model flag kept as an ``info`` hint by the precision-first flag policy."""
+    return flag.severity == Severity.INFO and "below_show_at" in flag.evidence
+
+
 def render_segment(result: SegmentResult, *, color: bool = False) -> list[str]:
-    """The lines for one flagged segment (empty for an unflagged one)."""
-    if not result.flags:
+    """The lines for one flagged segment (empty for an unflagged one).
+
+    Model hints (model flags below their calibrated precision) are counted, not shown:
+    a translator reads every line here. JSON and HTML keep them.
+    """
+    shown = [f for f in result.flags if not is_model_hint(f)]
+    if not shown:
         return []
     score = f"score {format_score(result.score)}"
     lines = [f"{_paint(location(result), BOLD, color)}  {score}"]
     by_side: dict[str, list[Flag]] = {}
-    for f in sorted_flags(result.flags):
+    for f in sorted_flags(shown):
         by_side.setdefault(f.side, []).append(f)
     for side in sorted(by_side, key=lambda s: (s != "mt", s)):
         label = "" if side == "mt" else SIDE_LABELS.get(side, side)
         lines.extend(_side_block(label, side_text(result, side), by_side[side], color))
+    hints = len(result.flags) - len(shown)
+    if hints:
+        noun = "hint" if hints == 1 else "hints"
+        lines.append(_paint(f"  (+{hints} model {noun} below the precision threshold)", DIM, color))
     return lines
 
 
@@ -201,7 +215,8 @@ def render_text(report: Report, *, color: bool = False) -> str:
     blocks = [render_segment(r, color=color) for r in report.results if r.flags]
     out: list[str] = []
     for block in blocks:
-        out.extend(block)
-        out.append("")
+        if block:  # a segment with model hints only prints nothing
+            out.extend(block)
+            out.append("")
     out.extend(render_summary(report, color=color))
     return "\n".join(out) + "\n"
