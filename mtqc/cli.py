@@ -167,6 +167,12 @@ def _add_output_args(c: argparse.ArgumentParser) -> None:
 
 def _add_model_args(c: argparse.ArgumentParser) -> None:
     c.add_argument(
+        "--metrics",
+        metavar="LIST",
+        help="reference metrics per segment and corpus, comma-separated: chrf, bleu, ter, "
+        "or none (default: chrf, the one the risk uses; TER is the slow one)",
+    )
+    c.add_argument(
         "--models",
         type=_csv_list,
         default=None,
@@ -209,7 +215,15 @@ def _settings(args: argparse.Namespace):
         model_options=model_options,
         src_lang=getattr(args, "src_lang", None),
         tgt_lang=getattr(args, "tgt_lang", None),
+        metrics=_metrics_arg(args),
     )
+
+
+def _metrics_arg(args: argparse.Namespace) -> tuple[str, ...] | None:
+    from mtqc.metrics import parse_metrics
+
+    value = getattr(args, "metrics", None)
+    return None if value is None else parse_metrics(value)
 
 
 class Gate:

@@ -10,6 +10,7 @@ Example (mtqc.toml)::
     src-lang = "nl"
     tgt-lang = "en"
     models = ["tagger"]
+    metrics = ["chrf", "ter"]               # reference metrics (default: chrf)
 
     [model-options.tagger]                  # scorer options, e.g. fewer, surer flags
     threshold = 0.5
@@ -61,6 +62,7 @@ KNOWN_KEYS = {
     "models": list,
     "model-options": dict,
     "lm": str,
+    "metrics": list,
 }
 FAIL_ON = ("minor", "major", "critical", "none")
 
@@ -81,6 +83,8 @@ class Config:
     models: list[str] = field(default_factory=list)
     model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     lm: str | None = None
+    #: reference metrics (``metrics = ["chrf", "ter"]``); None: the default (chrF)
+    metrics: tuple[str, ...] | None = None
     path: str = ""
 
     def is_selected(self, code: str) -> bool:
@@ -152,6 +156,14 @@ def parse_config(data: dict[str, Any], path: str) -> Config:
             raise ConfigError(f"{path}: model-options.{name} must be a table")
         cfg.model_options[name] = dict(opts)
     cfg.lm = data.get("lm")
+    if "metrics" in data:
+        from mtqc.errors import UsageError
+        from mtqc.metrics import parse_metrics
+
+        try:
+            cfg.metrics = parse_metrics(data["metrics"], f"{path}: metrics")
+        except UsageError as e:
+            raise ConfigError(str(e)) from None
     return cfg
 
 

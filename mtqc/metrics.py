@@ -1,27 +1,62 @@
 """Reference metrics from sacrebleu: per-segment chrF, BLEU and TER, and corpus scores
 with their reproducibility signatures.
 
-chrF and TER are additive over segments: their per-segment statistics are extracted once
-and serve both the sentence scores and the corpus score (TER's shift search is the most
-expensive step of a reference-mode run). BLEU's sentence score uses effective order and
-its corpus score the standard definition, so the two are computed separately (BLEU is
-cheap). ``tests/test_metrics.py`` checks the figures against sacrebleu's public API.
+Which metrics run is a choice (``--metrics chrf,bleu,ter``, config ``metrics``): chrF by
+default (the segment risk reads it), BLEU and TER only when asked (TER's shift search is
+the most expensive step of a reference-mode run). chrF's sufficient statistics are
+computed here, segment by segment, equal to sacrebleu's (``tests/test_metrics.py``
+checks them on every order); its scores, formula and signature are sacrebleu's. Caching
+every reference's n-gram counters first, as sacrebleu's corpus statistics do, is slower
+than its own sentence loop: thousands of live counters make the garbage collector walk
+them again and again. chrF and TER statistics serve both the sentence and the corpus
+scores. BLEU's sentence score uses effective order and its corpus score the standard
+definition, so the two are computed separately.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from mtqc.errors import UsageError
+
 METRIC_NAMES = ("chrf", "bleu", "ter")
+#: what a reference-mode run computes unless told otherwise: the metric the risk uses
+DEFAULT_METRICS = ("chrf",)
+
+
+def parse_metrics(value: str | Iterable[str], where: str = "--metrics") -> tuple[str, ...]:
+    """``"chrf,ter"`` or ``["chrf", "ter"]`` → ``("chrf", "ter")`` in canonical order;
+    ``"none"`` or empty: no metric. Unknown names are a usage error naming ``where``."""
+    names = value.split(",") if isinstance(value, str) else list(value)
+    chosen = set()
+    for raw in names:
+        if not isinstance(raw, str):
+            raise UsageError(f"{where}: metric names are strings, not {raw!r}")
+        name = raw.strip().lower()
+        if name in ("", "none"):
+            continue
+        if name in ("chrf2", "chrf"):
+            name = "chrf"
+        if name not in METRIC_NAMES:
+            raise UsageError(
+                f"{where}: unknown metric {raw.strip()!r}; use any of {', '.join(METRIC_NAMES)} "
+                "(comma-separated) or none"
+            )
+        chosen.add(name)
+    return tuple(m for m in METRIC_NAMES if m in chosen)
 
 
 def reference_scores(
-    hyps: Sequence[str], refs: Sequence[str | None], tgt_lang: str = "en"
+    hyps: Sequence[str],
+    refs: Sequence[str | None],
+    tgt_lang: str = "en",
+    metrics: Sequence[str] = METRIC_NAMES,
 ) -> tuple[list[dict[str, float]], dict[str, dict[str, Any]]]:
-    """Per-segment chrF/BLEU/TER ({} where no reference) and the corpus scores with their
-    signatures over the segments that have a reference ({} when none has)."""
-    acc = ReferenceMetrics(tgt_lang)
+    """Per-segment scores of ``metrics`` ({} where no reference) and the corpus scores with
+    their signatures over the segments that have a reference ({} when none has)."""
+    acc = ReferenceMetrics(tgt_lang, metrics)
     per_seg = acc.add(hyps, refs)
     return per_seg, acc.corpus()
 
@@ -30,33 +65,56 @@ class ReferenceMetrics:
     """Reference metrics batch by batch: :meth:`add` gives the sentence scores of a batch
     and adds its sufficient statistics (chrF n-gram counts, TER edits and lengths, BLEU
     n-gram counts) to running sums, in input order; :meth:`corpus` computes the corpus
-    scores from the sums, equal to sacrebleu's corpus scores over all segments at once."""
+    scores from the sums, equal to sacrebleu's corpus scores over all segments at once.
+    Only ``metrics`` (a subset of :data:`METRIC_NAMES`) are computed."""
 
-    def __init__(self, tgt_lang: str = "en"):
+    def __init__(self, tgt_lang: str = "en", metrics: Sequence[str] = DEFAULT_METRICS):
         from sacrebleu.metrics import BLEU, CHRF, TER
 
+        self.names = parse_metrics(metrics, "metrics")
         bleu_kwargs = {"tokenize": "zh"} if (tgt_lang or "").startswith("zh") else {}
-        self._metrics: dict[str, Any] = {"chrf": CHRF(), "ter": TER(), "bleu": BLEU(**bleu_kwargs)}
-        self._sentence_bleu = BLEU(effective_order=True, **bleu_kwargs)
+        makers = {"chrf": CHRF, "ter": TER, "bleu": lambda: BLEU(**bleu_kwargs)}
+        self._metrics: dict[str, Any] = {name: makers[name]() for name in self.names}
+        if "chrf" in self._metrics:
+            chrf = self._metrics["chrf"]
+            # the defaults this module's statistics implement (sacrebleu's chrF)
+            assert (chrf.char_order, chrf.word_order, chrf.whitespace, chrf.lowercase) == (
+                6,
+                0,
+                False,
+                False,
+            )
+            chrf.num_refs = 1  # its signature's nrefs, set by sacrebleu's reference cache
+        self._sentence_bleu = (
+            BLEU(effective_order=True, **bleu_kwargs) if "bleu" in self._metrics else None
+        )
         self._sums: dict[str, list[Any] | None] = {name: None for name in self._metrics}
         self.segments = 0
 
     def add(self, hyps: Sequence[str], refs: Sequence[str | None]) -> list[dict[str, float]]:
         per_seg: list[dict[str, float]] = [{} for _ in hyps]
         idx = [i for i, r in enumerate(refs) if r]
-        if not idx:
+        if not idx or not self._metrics:
             return per_seg
         hs = [hyps[i] for i in idx]
         rs = [refs[i] or "" for i in idx]
-        for name in ("chrf", "ter", "bleu"):
-            metric = self._metrics[name]
+        if "chrf" in self._metrics:
+            f_score = self._metrics["chrf"]._compute_f_score
+            stats = [chrf_statistics(h, r) for h, r in zip(hs, rs, strict=True)]
+            for i, st in zip(idx, stats, strict=True):
+                per_seg[i]["chrf"] = round(float(f_score(st)), 4)
+            self._accumulate("chrf", stats)
+        if "ter" in self._metrics:
+            metric = self._metrics["ter"]
             stats = metric._extract_corpus_statistics(hs, [rs])
-            if name != "bleu":
-                for i, st in zip(idx, stats, strict=True):
-                    per_seg[i][name] = round(float(metric._aggregate_and_compute([st]).score), 4)
-            self._accumulate(name, stats)
-        for i, h, r in zip(idx, hs, rs, strict=True):
-            per_seg[i]["bleu"] = round(float(self._sentence_bleu.sentence_score(h, [r]).score), 4)
+            for i, st in zip(idx, stats, strict=True):
+                per_seg[i]["ter"] = round(float(metric._aggregate_and_compute([st]).score), 4)
+            self._accumulate("ter", stats)
+        if self._sentence_bleu is not None:
+            self._accumulate("bleu", self._metrics["bleu"]._extract_corpus_statistics(hs, [rs]))
+            for i, h, r in zip(idx, hs, rs, strict=True):
+                score = self._sentence_bleu.sentence_score(h, [r]).score
+                per_seg[i]["bleu"] = round(float(score), 4)
         self.segments += len(idx)
         return per_seg
 
@@ -74,11 +132,37 @@ class ReferenceMetrics:
         if not self.segments:
             return {}
         out = {}
-        for name in METRIC_NAMES:
-            metric = self._metrics[name]
+        for name, metric in self._metrics.items():
             score = metric._compute_score_from_stats(self._sums[name])
             out[name] = _corpus_entry(metric, score, self.segments)
         return out
+
+
+def chrf_statistics(hyp: str, ref: str, order: int = 6) -> list[int]:
+    """sacrebleu's chrF statistics of one segment and one reference (character n-grams
+    1..``order``, whitespace removed, case kept, no word n-grams): ``[hyp n-grams, ref
+    n-grams, matches]`` per order, flattened, as ``CHRF()._extract_corpus_statistics``
+    gives them."""
+    h = "".join(hyp.split())
+    r = "".join(ref.split())
+    lh, lr = len(h), len(r)
+    stats: list[int] = []
+    for n in range(1, order + 1):
+        nh, nr = lh - n + 1, lr - n + 1
+        if nr <= 0:  # no reference n-gram of this order: sacrebleu counts nothing
+            stats += (0, 0, 0)
+            continue
+        if nh <= 0:
+            stats += (0, nr, 0)
+            continue
+        if n == 1:
+            ch, cr = Counter(h), Counter(r)
+        else:
+            ch = Counter([h[i : i + n] for i in range(nh)])
+            cr = Counter([r[i : i + n] for i in range(nr)])
+        common = ch.keys() & cr.keys()
+        stats += (nh, nr, sum(map(min, map(ch.__getitem__, common), map(cr.__getitem__, common))))
+    return stats
 
 
 def _corpus_entry(metric: Any, score: Any, n: int) -> dict[str, Any]:

@@ -216,8 +216,29 @@ def test_demo_sample_is_reference_mode(capsys):
     code, out, _ = run(["check", SAMPLE, "-f", "json", "--fail-on", "none"], capsys)
     doc = json.loads(out)
     assert code == 0 and doc["mode"] == "reference"
-    assert {"chrf", "bleu", "ter"} <= set(doc["corpus_metrics"])
+    assert list(doc["corpus_metrics"]) == ["chrf"]  # the default: the metric the risk uses
     assert "nrefs:1" in doc["corpus_metrics"]["chrf"]["signature"]
+    assert doc["signature"].split("|")[3] == "metrics:chrf"
+
+
+def test_metrics_flag_and_config(tmp_path, capsys):
+    args = ["check", str(SAMPLE), "-f", "json", "--fail-on", "none"]
+    code, out, _ = run([*args, "--metrics", "chrf,ter,bleu"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and list(doc["corpus_metrics"]) == ["chrf", "bleu", "ter"]
+    assert {"chrf", "bleu", "ter"} == set(doc["segments"][0]["metrics"])
+    assert "|metrics:chrf+bleu+ter" in doc["signature"]
+    cfg = tmp_path / "mtqc.toml"
+    cfg.write_text('metrics = ["bleu"]\n', encoding="utf-8")
+    code, out, _ = run([*args, "--config", str(cfg)], capsys)
+    assert list(json.loads(out)["corpus_metrics"]) == ["bleu"]
+    code, out, _ = run([*args, "--config", str(cfg), "--metrics", "none"], capsys)
+    assert json.loads(out)["corpus_metrics"] == {}
+    code, _, err = run([*args, "--metrics", "chrf,rouge"], capsys)
+    assert code == 2 and "unknown metric 'rouge'" in err
+    cfg.write_text('metrics = ["rouge"]\n', encoding="utf-8")
+    code, _, err = run([*args, "--config", str(cfg)], capsys)
+    assert code == 2 and "metrics: unknown metric 'rouge'" in err
 
 
 def test_store_run_and_decisions_round_trip(tmp_path, capsys):

@@ -23,7 +23,23 @@ def test_api_check_returns_report_with_frames():
     segs = report.segments_frame()
     assert list(segs["id"]) == ["1", "2"]
     assert segs.loc[0, "score"] > segs.loc[1, "score"]
-    assert {"chrf", "bleu", "ter"} <= set(report.results[0].metrics)
+    assert set(report.results[0].metrics) == {"chrf"}  # chrF by default; BLEU/TER on request
+    assert report.signature.endswith("|metrics:chrf")
+
+
+def test_metrics_option_config_and_none():
+    pair = (["We left early."], ["We left early today."])
+    full = mtqc.check(*pair, metrics="ter,chrf,bleu")
+    assert list(full.corpus_metrics) == ["chrf", "bleu", "ter"]
+    assert set(full.results[0].metrics) == {"chrf", "bleu", "ter"}
+    assert "|metrics:chrf+bleu+ter" in full.signature
+    from_config = mtqc.check(*pair, config={"metrics": ["ter"]})
+    assert list(from_config.corpus_metrics) == ["ter"]
+    none = mtqc.check(*pair, metrics="none")
+    assert none.corpus_metrics == {} and none.results[0].metrics == {}
+    assert "metrics:" not in none.signature
+    with pytest.raises(UsageError, match="unknown metric 'meteor'"):
+        mtqc.check(*pair, metrics="chrf,meteor")
 
 
 def test_api_rejects_mismatched_lengths():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
-from mtqc.metrics import reference_scores
+from mtqc.errors import UsageError
+from mtqc.metrics import ReferenceMetrics, chrf_statistics, parse_metrics, reference_scores
 
 HYPS = [
     "The council has eventually released extra money for the pool.",
@@ -42,3 +43,43 @@ def test_segment_and_corpus_scores_match_sacrebleu():
 def test_no_references_gives_no_metrics():
     per_seg, corpus = reference_scores(["a", "b"], [None, ""])
     assert per_seg == [{}, {}] and corpus == {}
+
+
+EDGE_PAIRS = [
+    ("", "x"),
+    ("a", ""),
+    ("ab", "abcdefgh"),
+    ("a b  c", "abc"),
+    ("aaaaaaa", "aaa"),
+    ("Het is 5 °C.\u00a0Koud!", "It is 5 °C. Cold!"),
+    ("我们对宇宙的了解", "我们对宇宙的大部分了解"),
+    ("emoji 😀😀 here", "emoji 😀 here"),
+] + list(zip(HYPS, [r or "" for r in REFS], strict=True))
+
+
+def test_chrf_statistics_equal_sacrebleus():
+    metric = CHRF()
+    for h, r in EDGE_PAIRS:
+        assert chrf_statistics(h, r) == metric._extract_corpus_statistics([h], [[r]])[0], (h, r)
+
+
+def test_chosen_metrics_only():
+    acc = ReferenceMetrics("en", ("chrf",))
+    per_seg = acc.add(HYPS, REFS)
+    assert all(set(m) == {"chrf"} for m in per_seg if m)
+    corpus = acc.corpus()
+    pairs = [(h, r) for h, r in zip(HYPS, REFS, strict=True) if r]
+    hs, rs = [h for h, _ in pairs], [[r for _, r in pairs]]
+    assert list(corpus) == ["chrf"]
+    assert corpus["chrf"]["score"] == pytest.approx(CHRF().corpus_score(hs, rs).score, abs=1e-4)
+    ref_metric = CHRF()
+    ref_metric.corpus_score(hs, rs)
+    assert corpus["chrf"]["signature"] == str(ref_metric.get_signature())
+    assert ReferenceMetrics("en", ()).add(HYPS, REFS) == [{}, {}, {}, {}]
+
+
+def test_parse_metrics():
+    assert parse_metrics("ter, CHRF") == ("chrf", "ter")
+    assert parse_metrics("none") == () == parse_metrics([])
+    with pytest.raises(UsageError, match="unknown metric 'comet'"):
+        parse_metrics("comet")
