@@ -429,8 +429,10 @@ def test_html_spans_filters_and_lines(report: Report) -> None:
     assert by_text["&lt;script&gt;x&lt;/script&gt;"][0] == "critical"
     assert by_text["cheered"][0] == "info" and by_text["it still sounds"][0] == "minor"
     # filters: a checkbox per severity and per code, and the only-flagged toggle
-    for sev in ("critical", "major", "minor", "info"):
+    for sev in ("critical", "major", "minor"):
         assert f'name="sev" value="{sev}" checked' in out
+    # info (hints) starts hidden: a translator sees the findings first
+    assert 'name="sev" value="info">' in out
     for code in ("T101", "W002", "P005", "T102", "M001", "R001"):
         assert f'name="code" value="{code}" checked' in out
     assert 'id="only-flagged"' in out
@@ -485,6 +487,13 @@ def test_html_renders_in_chromium(report: Report, tmp_path: Path) -> None:
             page.goto(path.as_uri())
             assert errors == []
             assert page.is_visible("#controls")
+            # info hints start hidden; ticking "info" shows them
+            hidden_info = (
+                "Array.from(document.querySelectorAll('li.flag.sev-info')).map(li => li.hidden)"
+            )
+            assert page.evaluate(hidden_info) and all(page.evaluate(hidden_info))
+            page.check('input[name="sev"][value="info"]')
+            assert not any(page.evaluate(hidden_info))
             page.click('input[name="sev"][value="major"]')  # hide major flags
             assert page.get_attribute("#f-0-0", "hidden") is not None
             page.check("#only-flagged")

@@ -248,7 +248,7 @@ def _controls(report: Report) -> str:
     for f in report.flags:
         counts[str(f.severity)] += 1
     sev = "".join(
-        f'<label><input type="checkbox" name="sev" value="{s}" checked> '
+        f'<label><input type="checkbox" name="sev" value="{s}"{"" if s == "info" else " checked"}> '
         f'<span class="badge sev-{s}">{s}</span> {counts[s]}</label>'
         for s in counts
     )
