@@ -213,3 +213,14 @@ def test_store_records_the_streamed_run(tmp_path, capsys):
     assert json.loads(summary) == json.loads(json.dumps(whole.summary()))
     assert con.execute("SELECT count(*) FROM segments").fetchone()[0] == 30
     assert con.execute("SELECT count(*) FROM flags").fetchone()[0] == len(whole.flags)
+
+
+def test_a_side_that_starts_after_the_first_batch_is_named(tmp_path, capsys):
+    path = tmp_path / "late.jsonl"
+    rows = [{"mt": f"Line {i}.", "ref": f"Line {i}." if i >= 2 else None} for i in range(4)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["check", str(path), "-f", "jsonl", "-o", "/dev/null", "--batch-size", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "'ref' texts start after the first 2 segments" in err and "--mode" in err
+    assert main(["check", str(path), "-f", "jsonl", "-o", "/dev/null"]) == 0
+    assert "notice" not in capsys.readouterr().err
