@@ -23,7 +23,7 @@ from mtqc.checks.base import Rule, all_rules
 from mtqc.checks.punctuation import continued_quotations
 from mtqc.config import Config
 from mtqc.errors import UsageError
-from mtqc.metrics import ReferenceMetrics
+from mtqc.metrics import DEFAULT_METRICS, ReferenceMetrics, parse_metrics
 from mtqc.model import Flag, Mode, Report, Segment, SegmentResult, Severity
 from mtqc.scoring import SummaryBuilder, segment_risk
 
@@ -114,6 +114,17 @@ class EngineSettings:
     suppress: frozenset[str] = frozenset()  # flag fingerprints to hide (baseline, dismissals)
     src_lang: str | None = None
     tgt_lang: str | None = None
+    #: reference metrics to compute (``--metrics``); None: the config's ``metrics``, else
+    #: chrF alone (the metric the risk reads)
+    metrics: tuple[str, ...] | None = None
+
+    def reference_metrics(self) -> tuple[str, ...]:
+        """The reference metrics this run computes."""
+        if self.metrics is not None:
+            return self.metrics
+        if self.config.metrics is not None:
+            return self.config.metrics
+        return DEFAULT_METRICS
 
 
 def active_rules(config: Config) -> list[ActiveRule]:
@@ -320,8 +331,8 @@ class CheckRun:
             assert self.mode is not None
             segs = apply_mode(batch, self.mode, first and settings.mode is not None)
             _fill_languages(segs, settings, detected)
-            if metrics is None and any(s.ref for s in segs):
-                metrics = ReferenceMetrics(segs[0].tgt_lang)
+            if metrics is None and settings.reference_metrics() and any(s.ref for s in segs):
+                metrics = ReferenceMetrics(segs[0].tgt_lang, settings.reference_metrics())
             window = [held] if held is not None else []
             window.extend(SegmentResult(segment=seg, flags=self._rule_flags(seg)) for seg in segs)
             continued_quotations(window)  # document context: multi-paragraph quotations
@@ -383,6 +394,8 @@ class CheckRun:
     @property
     def signature(self) -> str:
         parts = [f"mtqc:{__version__}", f"mode:{self.mode}", f"rules:{self.rules_signature}"]
+        if self.corpus_metrics:  # the reference metrics computed, e.g. metrics:chrf+ter
+            parts.append("metrics:" + "+".join(self.corpus_metrics))
         if self._started and self._scorers is not None:
             parts += self._scorers.signature_parts()
         return "|".join(parts)
@@ -453,8 +466,10 @@ def check_texts(
     models: Sequence[str] = (),
     model_options: Mapping[str, dict[str, Any]] | None = None,
     doc_id: str = "",
+    metrics: str | Sequence[str] | None = None,
 ) -> Report:
-    """Check in-memory texts: one string (one segment) or a list of segments."""
+    """Check in-memory texts: one string (one segment) or a list of segments.
+    ``metrics``: reference metrics (``"chrf,bleu,ter"``; default the config's, else chrF)."""
     from mtqc.config import parse_config
 
     mts = _as_lines(mt, "mt") or []
@@ -485,5 +500,6 @@ def check_texts(
         model_options=dict(model_options or {}),
         src_lang=src_lang,
         tgt_lang=tgt_lang,
+        metrics=None if metrics is None else parse_metrics(metrics),
     )
     return check_segments(segments, settings)
