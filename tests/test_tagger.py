@@ -435,8 +435,11 @@ def test_model_flags_below_the_calibrated_precision_become_info(monkeypatch):
     def flag(code: str, score: float) -> Flag:
         return Flag(code, "x", "s", 0, 1, "x", Severity.MAJOR, "other", "m", score=score)
 
-    sure, unsure, lm, other = flag("M002", 0.9), flag("M002", 0.5), flag("M001", 0.99), flag(
-        "M005", 0.1
+    sure, unsure, lm, other = (
+        flag("M002", 0.9),
+        flag("M002", 0.5),
+        flag("M001", 0.99),
+        flag("M005", 0.1),
     )
     scorers.apply_flag_policy([sure, unsure, lm, other])
     assert sure.severity == Severity.MAJOR
