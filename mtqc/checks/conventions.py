@@ -16,6 +16,7 @@ from typing import Any
 
 from mtqc.checks._text import lang_base
 from mtqc.checks.base import rule
+from mtqc.checks.untranslated import is_dutch_line
 from mtqc.model import Hit, Segment, Severity
 
 #: Source languages that write 85.000 / 2,5 / day-month dates (the default assumption
@@ -283,13 +284,15 @@ def dutch_number_format(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     and "1/10" as January 10.
     Example: "An estimated 40.000 visitors came until 1/10, from 11u30 at 110 km/u."
     Use instead: "An estimated 40,000 visitors came until 1 October, from 11.30am at
-    110 km/h."
+    110 km/h." A line that is Dutch as a whole is left to U001.
     """
     if lang_base(seg.tgt_lang) not in set(opts.get("langs", ("en",))):
         return
     text = seg.mt
     if not any(ch.isdigit() for ch in text):
         return
+    if lang_base(seg.src_lang) in ("", "nl") and is_dutch_line(text):
+        return  # the whole line is Dutch: U001's one finding
     hits = [
         *_thousands(seg, text),
         *_decimal_comma(seg, text),

@@ -263,6 +263,76 @@ def looks_like_dutch_compound(word: str, exceptions: frozenset[str] | None = Non
     return bool(_DUTCH_SUFFIX_RE.match(word) or _DUTCH_INFIX_RE.search(word))
 
 
+@cache
+def _dutch_vocabulary() -> frozenset[str]:
+    """Dutch words a compound may be built from: ``nl_words.txt``, the system dictionary's
+    headwords when it is installed, and the stems of their verbs (``wonen`` → ``woon``)."""
+    from mtqc.checks import _dictionary
+
+    words = set(word_list("nl_words.txt"))
+    words.update(w for w in _dictionary.senses_table() if w.isalpha() and len(w) >= 3)
+    stems = set()
+    for w in words:
+        if len(w) >= 5 and w.endswith("en"):
+            stem = w[:-2]
+            stems.add(stem)
+            # open syllable: "wonen" → "woon", "lopen" → "loop"
+            if len(stem) >= 2 and stem[-2] in "aeou" and stem[-1] not in "aeiou":
+                stems.add(stem[:-1] + stem[-2] + stem[-1])
+    words.update(s for s in stems if len(s) >= 3)
+    return frozenset(words)
+
+
+def split_dutch_compound(word: str) -> tuple[str, str] | None:
+    """``"woonvisie"`` → ``("woon", "visie")``: a lowercase word of 8+ letters that is not a
+    common English word and splits into two Dutch words (head of 3+ letters, with an
+    optional linking ``s``/``e``; tail of 4+ letters), or None.
+
+    Each part comes from :func:`_dutch_vocabulary`; English words that split this way
+    are excluded by ``en_words.txt`` and ``nl_compound_exceptions.txt``.
+    """
+    if len(word) < 8 or not _LOWER_WORD_RE.fullmatch(word):
+        return None
+    english = word_list("en_words.txt")
+    if _english_form(word, english) or word in word_list("nl_compound_exceptions.txt"):
+        return None
+    vocab = _dutch_vocabulary()
+    for i in range(len(word) - 4, 2, -1):  # the longest tail first
+        head, tail = word[:i], word[i:]
+        if tail not in vocab or len(tail) < 4:
+            continue
+        for h in (head, head[:-1] if head[-1:] in "se" else None):
+            if h and len(h) >= 3 and h in vocab:
+                if h in english and tail in english:
+                    return None  # "kilometer", "rockrose": an English compound
+                return head, tail
+    return None
+
+
+def _english_form(word: str, english: frozenset[str]) -> bool:
+    """``word`` or its stem without an English inflection is a common English word
+    ("colliding" → "collide", "trekkers" → "trek")."""
+    candidates = {word}
+    for suffix, repl in (
+        ("s", ""),
+        ("es", ""),
+        ("ed", ""),
+        ("ed", "e"),
+        ("ing", ""),
+        ("ing", "e"),
+        ("ers", ""),
+        ("er", ""),
+        ("ers", "e"),
+        ("ly", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)] + repl
+            candidates.add(stem)
+            if len(stem) >= 4 and stem[-1] == stem[-2]:
+                candidates.add(stem[:-1])  # "trekkers" → "trekk" → "trek"
+    return bool(candidates & english)
+
+
 @dataclass(frozen=True, slots=True)
 class UntranslatedEntry:
     word: str
@@ -401,6 +471,7 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
         runs & nl_words
         or runs & src_words
         or (dutch and any(len(r) >= 8 and looks_like_dutch_compound(r) for r in runs))
+        or (dutch and any(len(r) >= 8 and split_dutch_compound(r) for r in runs))
     ):
         return
     ws = words(text)
@@ -421,6 +492,8 @@ def source_words(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
             how = "in the list of common Dutch words"
         elif dutch and looks_like_dutch_compound(w):
             how = "shaped like a Dutch compound"
+        elif dutch and (parts := split_dutch_compound(w)):
+            how = f"a Dutch compound of ‘{parts[0]}’ and ‘{parts[1]}’"
         if how:
             hits.append(
                 Hit(
