@@ -1,0 +1,154 @@
+"""The QE network and training loop on a tiny random BERT (CPU, a few seconds)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # training/ is a folder of scripts, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+np = pytest.importorskip("numpy")
+
+TINY = dict(
+    vocab_size=40,
+    hidden_size=32,
+    num_hidden_layers=3,
+    num_attention_heads=4,
+    intermediate_size=64,
+    max_position_embeddings=128,
+    type_vocab_size=2,
+    layer_norm_eps=1e-12,
+)
+
+_INV_LAYER = {
+    "attention.self.query": "q",
+    "attention.self.key": "k",
+    "attention.self.value": "v",
+    "attention.output.dense": "ao",
+    "attention.output.LayerNorm": "aln",
+    "intermediate.dense": "fi",
+    "output.dense": "fo",
+    "output.LayerNorm": "oln",
+}
+_INV_EMB = {
+    "embeddings.word_embeddings.weight": "emb.word",
+    "embeddings.position_embeddings.weight": "emb.pos",
+    "embeddings.token_type_embeddings.weight": "emb.type",
+    "embeddings.LayerNorm.weight": "emb.ln.w",
+    "embeddings.LayerNorm.bias": "emb.ln.b",
+}
+
+
+def tiny_bert():
+    torch.manual_seed(0)
+    cfg = transformers.BertConfig(**TINY, hidden_act="gelu", pad_token_id=1)
+    return transformers.BertModel(cfg, add_pooling_layer=False).eval()
+
+
+def test_encoder_equals_bertmodel():
+    from mtqc.scorers.qe_net import QENet, add_lora, merge_lora
+
+    bert = tiny_bert()
+    net = QENet(dict(TINY)).eval()
+    missing, unexpected = net.body.load_state_dict(bert.state_dict(), strict=False)
+    assert not missing and not [u for u in unexpected if "position_ids" not in u]
+    ids = torch.tensor([[0, 5, 6, 7, 2, 2, 8, 9, 2], [0, 5, 2, 2, 8, 2, 1, 1, 1]])
+    att = (ids != 1).long()
+    att[0] = 1
+    with torch.no_grad():
+        ref = bert(input_ids=ids, attention_mask=att).last_hidden_state
+        ours = net.body(ids, att)
+    valid = att.bool()
+    assert torch.allclose(ref[valid], ours[valid], atol=1e-5)
+    # LoRA deltas merged into the weights give the same outputs as applied on the fly
+    add_lora(net, [0, 1], rank=4, alpha=8)
+    for n, p in net.named_parameters():
+        if "lora_b" in n:
+            torch.nn.init.normal_(p, std=0.1)
+    with torch.no_grad():
+        before = net.body(ids, att)
+        merge_lora(net)
+        after = net.body(ids, att)
+    assert torch.allclose(before, after, atol=1e-5)
+
+
+def write_tiny_carry(folder, n_items=48):
+    bert = tiny_bert()
+    out = {"config": np.asarray(json.dumps(TINY)), "used": np.arange(TINY["vocab_size"])}
+    for k, v in bert.state_dict().items():
+        if k in _INV_EMB:
+            name = _INV_EMB[k]
+        elif k.startswith("encoder.layer."):
+            parts = k.split(".")
+            li, rest = parts[2], ".".join(parts[3:-1])
+            name = f"l{li}.{_INV_LAYER[rest]}.{'w' if parts[-1] == 'weight' else 'b'}"
+        else:
+            continue
+        arr = v.numpy().astype("<f4").reshape(-1)
+        out[f"t:{name}"] = np.frombuffer(arr.tobytes(), np.uint8)
+        out[f"d:{name}"] = np.asarray([0, arr.size])
+    np.savez(folder / "e5mini.npz", **out)
+    rng = np.random.default_rng(0)
+    cols = {k: [] for k in ("src", "mt", "ref", "lab")}
+    lens = {k: [] for k in ("src", "mt", "ref")}
+    mqm, major = [], []
+    for i in range(n_items):
+        src = rng.integers(4, 40, rng.integers(3, 10))
+        bad = i % 2 == 1
+        mt = src.copy() if not bad else rng.integers(4, 40, len(src))
+        lab = np.full(len(mt), 2 if bad else 0, np.int8)
+        ref = src if i % 3 else np.zeros(0, np.int64)
+        for k, v in (("src", src), ("mt", mt), ("ref", ref)):
+            cols[k].append(v.astype(np.int32))
+            lens[k].append(len(v))
+        cols["lab"].append(lab)
+        mqm.append(5.0 if bad else 0.0)
+        major.append(1.0 if bad else 0.0)
+    data = {k: np.concatenate(v) for k, v in cols.items()}
+    data.update({f"{k}_len": np.asarray(v, np.int32) for k, v in lens.items()})
+    data.update(
+        mqm=np.asarray(mqm, np.float32),
+        major=np.asarray(major, np.float32),
+        lp=np.zeros(n_items, np.int16),
+        lps=np.asarray(["xx-en"]),
+        fold=np.asarray([0 if i % 4 == 0 else 1 for i in range(n_items)], np.int16),
+    )
+    np.savez_compressed(folder / "data.npz", **data)
+
+
+def test_training_loop_runs_and_ships_small_weights(tmp_path, monkeypatch):
+    from training import qe_train
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    write_tiny_carry(tmp_path)
+    out = tmp_path / "out"
+    qe_train.main(
+        ["--data", str(tmp_path), "--out", str(out), "--train-layers", "2", "--rank", "2"]
+    )
+    info = json.loads((out / "qe-train.json").read_text())
+    assert info["config"]["smoke"] is True and info["config"]["steps"] >= 1
+    assert set(info["validation"]) == {"source", "reference"}
+    saved = torch.load(out / "qe.0.pt")
+    keys = set(saved["state"])
+    assert any(k.startswith("body.encoder.layer.2.") for k in keys)
+    assert any("lora_a" in k for k in keys) and any(k.startswith("heads.") for k in keys)
+    assert not any("word_embeddings" in k for k in keys)
+    assert all(v.dtype == torch.float16 for v in saved["state"].values())
+
+
+def test_kendall_b_matches_known_values():
+    from training.qe_train import kendall_b
+
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert kendall_b(x, x) == pytest.approx(1.0)
+    assert kendall_b(x, -x) == pytest.approx(-1.0)
+    assert kendall_b(np.array([1.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0])) == pytest.approx(
+        2 / np.sqrt(6)
+    )
