@@ -384,7 +384,7 @@ dutch_calques = term_list_rule(
     doc="""Dutch false friends and calques in English MT.
 
     What it flags: wordings that Dutch→English MT produces by copying a Dutch word or
-    construction, from the lexicon ``data/calques.nl-en.tsv`` (about a hundred entries a
+    construction, from the lexicon ``data/calques.nl-en.tsv`` (about 250 entries a
     linguist wrote for the pair: false friends such as ‘eventual questions’ for
     "eventuele vragen", calques such as ‘since years’ for "sinds jaren", ‘it still
     sounds’ for the reporting verb "klinkt het nog", ‘spillover action’ for
