@@ -36,6 +36,7 @@ SCORERS: dict[str, str] = {
     "align": "mtqc.scorers.align:ReferenceAlignmentScorer",
     "source": "mtqc.scorers.source:SourceEvidenceScorer",
     "tagger": "mtqc.scorers.tagger:SpanTagger",
+    "qe": "mtqc.scorers.qe:QEScorer",
 }
 
 

@@ -28,7 +28,7 @@ from mtqc.model import Flag, Severity
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "combine.json"
 
 #: Codes of flags that are model evidence already counted through the model metrics.
-MODEL_CODES = ("M001", "M002", "M005")
+MODEL_CODES = ("M001", "M002", "M005", "M006")
 
 #: Suffix of the calibrations that also read the LM scorer's metrics.
 LM_SUFFIX = "+lm"
@@ -111,10 +111,22 @@ def risk_from(values: Sequence[float], model: Mapping) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def combine(metrics: Mapping[str, float], flags: Sequence[Flag], mode: str) -> float | None:
-    """The calibrated risk in [0, 1], or None if the tagger's metrics are absent."""
-    if "tagger_words" not in metrics:
+def qe_risk(metrics: Mapping[str, float]) -> float | None:
+    """The risk from the QE scorer (M006) alone: the mean of its P(major error) and its
+    predicted MQM penalty on a 0–1 scale (``log(1 + MQM) / log(26)``). Not fitted: both
+    heads ranked held-out training documents about equally (Kendall 0.38 / 0.41,
+    ``training/README.md``), and the mean keeps the number a probability-like score."""
+    if "qe_major_p" not in metrics or "qe_reg" not in metrics:
         return None
+    reg = min(1.0, max(0.0, float(metrics["qe_reg"])))
+    return 0.5 * float(metrics["qe_major_p"]) + 0.5 * reg
+
+
+def combine(metrics: Mapping[str, float], flags: Sequence[Flag], mode: str) -> float | None:
+    """The calibrated risk in [0, 1], or None if neither the tagger's nor the QE scorer's
+    metrics are present. Without the tagger, the QE scorer's :func:`qe_risk` is used."""
+    if "tagger_words" not in metrics:
+        return qe_risk(metrics)
     try:
         weights = load_weights()
     except (OSError, ValueError):
