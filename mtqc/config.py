@@ -19,7 +19,7 @@ Example (mtqc.toml)::
     P001 = "minor"
 
     [rule-options.U004]                     # per-rule options (see `mtqc rule CODE`)
-    min_ratio = 0.4
+    ref_band = [0.5, 2.0]
 
     [[glossary]]                            # required renderings
     source = "overloper"
@@ -140,14 +140,19 @@ def parse_config(data: dict[str, Any], path: str) -> Config:
         if not isinstance(opts, dict):
             raise ConfigError(f"{path}: rule-options.{code} must be a table")
         cfg.rule_options[code.upper()] = dict(opts)
+    _check_rule_tables(cfg, path)
     cfg.glossary = _terms(data.get("glossary", []), ("source", "target"), path, "glossary")
     cfg.forbidden = _terms(data.get("forbidden", []), ("term",), path, "forbidden")
     if "fail-on" in data:
         if data["fail-on"] not in FAIL_ON:
-            raise ConfigError(f"{path}: fail-on must be one of {', '.join(FAIL_ON)}")
+            close = difflib.get_close_matches(str(data["fail-on"]), list(FAIL_ON), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{path}: fail-on must be one of {', '.join(FAIL_ON)}{hint}")
         cfg.fail_on = data["fail-on"]
     if "max-score" in data:
         cfg.max_score = float(data["max-score"])
+        if not 0.0 <= cfg.max_score <= 1.0:
+            raise ConfigError(f"{path}: max-score is a risk in [0, 1], not {cfg.max_score:g}")
     cfg.src_lang = data.get("src-lang")
     cfg.tgt_lang = data.get("tgt-lang")
     cfg.models = list(data.get("models", []))
@@ -165,6 +170,51 @@ def parse_config(data: dict[str, Any], path: str) -> Config:
         except UsageError as e:
             raise ConfigError(str(e)) from None
     return cfg
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """A configured option value fits its default's type (an int where a float goes)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, int | float):
+        return isinstance(value, int | float)
+    if isinstance(default, list | tuple):
+        return isinstance(value, list | tuple)
+    return isinstance(value, type(default))
+
+
+def _check_rule_tables(cfg: Config, path: str) -> None:
+    """``[severity]`` and ``[rule-options]`` name existing rules, known options, right types.
+
+    A typo here would otherwise be ignored silently and a CI gate would run with
+    settings nobody asked for. Model codes (``M…``) are not rules and are not checked.
+    """
+    from mtqc.checks.base import all_rules
+
+    rules = all_rules()
+    codes = sorted(rules)
+    for table, entries in (("severity", cfg.severity), ("rule-options", cfg.rule_options)):
+        for code in entries:
+            if code.startswith("M") or code in rules:
+                continue
+            raise ConfigError(f"{path}: {table}.{code}: no rule {code!r}{_suggest(code, codes)}")
+    for code, opts in cfg.rule_options.items():
+        if code not in rules:
+            continue
+        defaults = rules[code].options
+        for key, value in opts.items():
+            if key not in defaults:
+                known = sorted(defaults)
+                what = _suggest(key, known) if known else " (this rule has no options)"
+                raise ConfigError(
+                    f"{path}: rule-options.{code}: unknown option {key!r}{what}; "
+                    f"see `mtqc rule {code}`"
+                )
+            if not _same_kind(value, defaults[key]):
+                raise ConfigError(
+                    f"{path}: rule-options.{code}.{key} must be like its default "
+                    f"{defaults[key]!r}, not {value!r}"
+                )
 
 
 def _terms(

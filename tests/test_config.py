@@ -73,3 +73,32 @@ def test_invalid_toml_names_the_file(tmp_path):
 def test_missing_explicit_config_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(str(tmp_path / "nope.toml"))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"rule-options": {"U004": {"min_ratio": 0.4}}}, "U004: unknown option 'min_ratio'"),
+        ({"rule-options": {"U004": {"min_char": 5}}}, "did you mean 'min_chars'"),
+        ({"rule-options": {"U004": {"min_chars": "abc"}}}, "U004.min_chars must be like"),
+        ({"rule-options": {"T001": {"disable": "it-sounds"}}}, "T001.disable must be like"),
+        ({"rule-options": {"X999": {"foo": 1}}}, "rule-options.X999: no rule 'X999'"),
+        ({"severity": {"X123": "minor"}}, "severity.X123: no rule 'X123'"),
+        ({"fail-on": "minr"}, "did you mean 'minor'"),
+        ({"max-score": 1.5}, "max-score is a risk in \\[0, 1\\]"),
+    ],
+)
+def test_rule_tables_and_gate_values_are_checked(data, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data, "mtqc.toml")
+
+
+def test_valid_rule_options_pass_and_an_int_may_stand_for_a_float():
+    cfg = parse_config(
+        {
+            "rule-options": {"U004": {"min_chars": 10, "ref_band": [0.5, 2]}},
+            "severity": {"M002": "minor"},
+        },
+        "mtqc.toml",
+    )
+    assert cfg.rule_options["U004"] == {"min_chars": 10, "ref_band": [0.5, 2]}
