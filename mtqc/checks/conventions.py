@@ -72,7 +72,7 @@ _TIME_CONTEXT = (
 _TIME_CONTEXT_RE = re.compile(rf"\b{_TIME_CONTEXT}\b[\w ,]{{0,12}}$", re.IGNORECASE)
 _FLEMISH_TIME_RE = re.compile(rf"{_B}([01]?\d|2[0-3])u([0-5]\d)?(?![\w])")
 _HOURS_TIME_RE = re.compile(
-    rf"{_B}([01]?\d|2[0-3])[.:]([0-5]\d)[ \u00a0]?(uur|u|hours|hrs|h)(?![\w])"
+    rf"{_B}([01]?\d|2[0-3])[.:]([0-5]\d)[ \u00a0]?(uur|u|hours|hour|hrs|h)(?![\w])"
 )
 _H_TIME_RE = re.compile(rf"{_B}([01]?\d|2[0-3])h([0-5]\d)(?![\w])")
 _OM_TIME_RE = re.compile(r"(?<![\w])om[ \u00a0]([01]?\d|2[0-3])[.:]([0-5]\d)(?![\w]|[.,]\d)")
@@ -191,7 +191,7 @@ def _times(seg: Segment, text: str) -> Iterator[Hit]:
         yield _time_hit(m, m.group(1), m.group(2), "Flemish")
     for m in _HOURS_TIME_RE.finditer(text):
         unit = m.group(3).lower()
-        if unit not in {"uur", "u"} and not _TIME_CONTEXT_RE.search(text, 0, m.start()):
+        if unit not in {"uur", "u", "hour"} and not _TIME_CONTEXT_RE.search(text, 0, m.start()):
             continue  # "10.30 hours" may be a duration
         yield _time_hit(m, m.group(1), m.group(2), "Dutch")
     for m in _H_TIME_RE.finditer(text):

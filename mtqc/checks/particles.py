@@ -56,7 +56,8 @@ def name_particle_translated(seg: Segment, opts: Mapping[str, Any]) -> Iterator[
     not a common English word — the Dutch particles ‘De’, ‘de’, ‘Van’, ‘Van den’
     translated. Phrases that start with a preposition or a title (‘In The Hague’,
     ‘King Philippe’), epithets (‘Alexander the Great’: ‘great’ is English) and English
-    names (‘The Beatles’) are not flagged.
+    names (‘The Beatles’) are not flagged. With a Dutch source, N008 (which reads the
+    name in the source) takes over.
     Why it matters: a translated particle turns a person's name into nonsense; readers
     cannot look the person up.
     Example: ``Mayor Bart ⟦The Wever⟧ opened the bridge.``
@@ -65,6 +66,8 @@ def name_particle_translated(seg: Segment, opts: Mapping[str, Any]) -> Iterator[
     """
     if (lang_base(seg.tgt_lang) or "en") != "en" or lang_base(seg.src_lang) not in ("", "nl"):
         return
+    if seg.src:
+        return  # with the Dutch source, N008 sees the name itself: one flag, not two
     english = word_list("en_words.txt")
     for m in PARTICLE_RE.finditer(seg.mt):
         first, particle, surname = m["first"], m["particle"], m["surname"]
