@@ -133,6 +133,12 @@ class Flag:
     side: str = "mt"
     fingerprint: str = ""
 
+    @property
+    def is_model_hint(self) -> bool:
+        """A model flag kept as an ``info`` hint by the precision-first flag policy
+        (``evidence["below_show_at"]``): in the report, but not a finding."""
+        return self.severity == Severity.INFO and "below_show_at" in self.evidence
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["severity"] = str(self.severity)

@@ -71,8 +71,8 @@ class _Tally:
 
     def add(self, r: SegmentResult) -> None:
         self.segments += 1
-        if r.flags:
-            self.flagged += 1
+        if any(not f.is_model_hint for f in r.flags):
+            self.flagged += 1  # a line with model hints only has no finding
         self.suppressed += r.suppressed
         for f in r.flags:
             self.by_sev[str(f.severity)] += 1

@@ -86,8 +86,9 @@ class _Text(_Streamer):
     def add(self, result: SegmentResult) -> None:
         from mtqc.outputs.text import render_segment
 
-        if result.flags:
-            self.sink.write("\n".join(render_segment(result, color=self.color)) + "\n\n")
+        lines = render_segment(result, color=self.color) if result.flags else []
+        if lines:  # a line with model hints only prints nothing
+            self.sink.write("\n".join(lines) + "\n\n")
 
     def finish(self, report: Report) -> None:
         from mtqc.outputs.text import render_summary

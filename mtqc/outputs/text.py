@@ -156,18 +156,13 @@ def _side_block(label: str, text: str, flags: list[Flag], color: bool) -> list[s
     return lines
 
 
-def is_model_hint(flag: Flag) -> bool:
-    """A model flag kept as an ``info`` hint by the precision-first flag policy."""
-    return flag.severity == Severity.INFO and "below_show_at" in flag.evidence
-
-
 def render_segment(result: SegmentResult, *, color: bool = False) -> list[str]:
     """The lines for one flagged segment (empty for an unflagged one).
 
     Model hints (model flags below their calibrated precision) are counted, not shown:
     a translator reads every line here. JSON and HTML keep them.
     """
-    shown = [f for f in result.flags if not is_model_hint(f)]
+    shown = [f for f in result.flags if not f.is_model_hint]
     if not shown:
         return []
     score = f"score {format_score(result.score)}"
