@@ -719,4 +719,3 @@ def test_text_output_counts_model_hints_instead_of_showing_them():
     assert "T001" in text and "M002" not in text
     assert "(+1 model hint below the precision threshold)" in text
     assert "The end." not in text  # a segment with hints only is not listed
-    assert "2 segments, 1 flagged" in text  # nor counted as flagged

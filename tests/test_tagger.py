@@ -453,3 +453,22 @@ def test_shipped_flag_policy_is_read():
 
     policy = flag_policy()
     assert {"M001", "M002"} <= set(policy)
+
+
+def test_a_line_with_model_hints_only_is_not_flagged_in_the_summary():
+    from mtqc.model import Flag, Mode, Report, Segment, SegmentResult, Severity
+
+    hint = Flag(
+        "M002", "x", "b", 0, 3, "The", Severity.INFO, "other", "m", evidence={"below_show_at": None}
+    )
+    rule_info = Flag("P004", "x", "c", 0, 1, "“", Severity.INFO, "other", "m")
+    report = Report(
+        [
+            SegmentResult(Segment("b", "The end."), [hint]),
+            SegmentResult(Segment("c", '“Mixed" quotes.'), [rule_info]),
+        ],
+        Mode.TARGET,
+    )
+    summary = report.summary()
+    assert summary["flagged_segments"] == 1  # the rule's info flag counts, the hint does not
+    assert summary["by_severity"]["info"] == 2
