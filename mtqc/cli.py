@@ -85,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="record the run in the history store (default reports/mtqc-history.sqlite)",
     )
     c.add_argument("--feed", default="default", help="feed name for --store (default: default)")
+    c.add_argument(
+        "--server",
+        metavar="URL",
+        help="send the work to a running check service (`mtqc serve`), e.g. "
+        "http://127.0.0.1:8765; same report and exit status",
+    )
+    c.add_argument(
+        "--token",
+        default=os.environ.get("MTQC_TOKEN"),
+        help="the service's token for --server (env MTQC_TOKEN)",
+    )
 
     sub.add_parser("rules", help="list the rules")
     r = sub.add_parser("rule", help="show one rule's documentation")
@@ -132,6 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--token",
         default=os.environ.get("MTQC_TOKEN"),
         help="access token (required to bind a non-loopback address; env MTQC_TOKEN)",
+    )
+    _add_model_args(s)
+    s.add_argument("--config", help="config file for the check service's runs")
+    s.add_argument(
+        "--max-segments",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="segments per POST /api/v1/check request (default 1000)",
     )
 
     m = sub.add_parser(
@@ -300,6 +320,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     fail_on = args.fail_on or settings.config.fail_on
     max_score = args.max_score if args.max_score is not None else settings.config.max_score
+    if args.server:
+        return _check_via_server(args, settings, fail_on, max_score)
     segments = iter_segments(
         args.mt,
         ref=args.ref,
@@ -374,6 +396,83 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
         out.finish(report)
     reasons = gate.failures()
+    if reasons:
+        print(f"mtqc: gate failed: {'; '.join(reasons)}", file=sys.stderr)
+        return EXIT_GATE
+    return EXIT_OK
+
+
+def _check_via_server(args: argparse.Namespace, settings: Any, fail_on: str, max_score) -> int:
+    """``mtqc check --server URL``: read here, check there, write and gate here."""
+    from mtqc.outputs import render
+    from mtqc.readers import iter_segments
+    from mtqc.service import post_check, report_from_dict, segment_payload
+
+    for opt in ("baseline", "write_baseline", "store"):
+        if getattr(args, opt) is not None:
+            raise UsageError(f"--{opt.replace('_', '-')} does not work with --server")
+    segments = list(
+        iter_segments(
+            args.mt,
+            ref=args.ref,
+            src=args.src,
+            bt=args.bt,
+            fmt=args.input_format,
+            src_lang=args.src_lang,
+            tgt_lang=args.tgt_lang,
+        )
+    )
+    if not segments:
+        raise UsageError("nothing to check: no segments")
+    payload: dict[str, Any] = {"segments": [segment_payload(s) for s in segments]}
+    payload["fail_on"] = fail_on
+    if max_score is not None:
+        payload["max_score"] = max_score
+    if args.mode:
+        payload["mode"] = args.mode
+    if args.models is not None or settings.config.models:
+        payload["models"] = list(settings.models)
+    cfg = settings.config
+    for key, value in (
+        ("select", cfg.select),
+        ("ignore", cfg.ignore),
+        ("extend_select", cfg.extend_select),
+    ):
+        if value:
+            payload[key] = value
+    for key in ("src_lang", "tgt_lang"):
+        value = getattr(args, key, None) or getattr(cfg, key)
+        if value:
+            payload[key] = value
+    metrics = settings.reference_metrics() if settings.metrics or cfg.metrics else None
+    if metrics is not None:
+        payload["metrics"] = list(metrics)
+    report = report_from_dict(post_check(args.server, payload, token=args.token))
+    if len(report.results) != len(segments):
+        raise UsageError(
+            f"the check service answered {len(report.results)} segments for {len(segments)}"
+        )
+    for r, local in zip(report.results, segments, strict=True):  # lines and files are ours
+        r.segment.line = local.line
+        r.segment.source_file = local.source_file
+        r.segment.mt_column = local.mt_column
+        r.segment.meta = local.meta
+    report.inputs.update(
+        {
+            k: v
+            for k, v in (("mt", args.mt), ("ref", args.ref), ("src", args.src), ("bt", args.bt))
+            if v
+        }
+    )
+    report.inputs["server"] = args.server
+    color = args.color == "always" or (
+        args.color == "auto"
+        and args.output in (None, "", "-")
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    _emit(render(report, args.format, color=color), args.output)
+    reasons = gate_failures(report, fail_on, max_score)
     if reasons:
         print(f"mtqc: gate failed: {'; '.join(reasons)}", file=sys.stderr)
         return EXIT_GATE
@@ -459,13 +558,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from mtqc.dashboard import serve
+    from mtqc.dashboard.server import check_bind
+    from mtqc.service import MAX_SEGMENTS, CheckService
 
+    check_bind(args.host, args.token)  # before minutes of model loading
+    args.mode = None
+    settings = _settings(args)
+    if settings.metrics is not None:
+        settings.config.metrics = settings.metrics
+    if settings.models:
+        print(f"mtqc: loading models: {', '.join(settings.models)} ...", file=sys.stderr)
+    service = CheckService(
+        settings.models,
+        config=settings.config,
+        model_options=settings.model_options,
+        max_segments=args.max_segments or MAX_SEGMENTS,
+    )
     serve(
         args.store,
         host=args.host,
         port=args.port,
         token=args.token,
-        on_ready=lambda url: print(f"mtqc dashboard: {url}  (Ctrl-C to stop)", file=sys.stderr),
+        service=service,
+        on_ready=lambda url: print(
+            f"mtqc dashboard: {url}  check service: {url}api/v1/check  (Ctrl-C to stop)",
+            file=sys.stderr,
+        ),
     )
     return EXIT_OK
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -117,6 +118,9 @@ class EngineSettings:
     #: reference metrics to compute (``--metrics``); None: the config's ``metrics``, else
     #: chrF alone (the metric the risk reads)
     metrics: tuple[str, ...] | None = None
+    #: scorers already loaded, by name (a check service loads them once at start); the
+    #: names in ``models`` without one here are loaded for this run
+    scorers: dict[str, Any] = field(default_factory=dict)
 
     def reference_metrics(self) -> tuple[str, ...]:
         """The reference metrics this run computes."""
@@ -168,13 +172,22 @@ def rules_signature(rules: Iterable[ActiveRule]) -> str:
     for ar in rules:
         h.update(f"{ar.rule.code}|{ar.severity}|".encode())
         h.update(json.dumps(ar.options, sort_keys=True, default=str).encode())
+    h.update(_rule_data_digest())
+    return h.hexdigest()[:8]
+
+
+@functools.cache
+def _rule_data_digest() -> bytes:
+    """A hash of the rule data files, read once per process (the rules load their data
+    once too; a check service answers many runs)."""
+    h = hashlib.sha1()
     data = resources.files("mtqc.checks") / "data"
     if data.is_dir():
         for item in sorted(data.iterdir(), key=lambda p: p.name):
             if item.is_file():
                 h.update(item.name.encode())
                 h.update(item.read_bytes())
-    return h.hexdigest()[:8]
+    return h.digest()
 
 
 def _created() -> str:
@@ -235,7 +248,8 @@ class _Scorers:
                 raise UsageError(
                     f"[model-options.{name}] show_flags must be 'calibrated' or 'all', not {show!r}"
                 )
-            self.scorers.append((name, load_scorer(name, **options), show))
+            scorer = settings.scorers.get(name) or load_scorer(name, **options)
+            self.scorers.append((name, scorer, show))
 
     def run(self, results: list[SegmentResult]) -> None:
         from mtqc.scorers import apply_flag_policy

@@ -45,9 +45,14 @@ def _default_reviewer() -> str:
 
 
 def create_app(
-    store: Store, token: str | None = None, *, trusted_hosts: list[str] | None = None
+    store: Store,
+    token: str | None = None,
+    *,
+    trusted_hosts: list[str] | None = None,
+    service: Any = None,
 ) -> Flask:
-    """The dashboard for ``store``; with ``token``, every request must carry it."""
+    """The dashboard for ``store``; with ``token``, every request must carry it. With a
+    :class:`mtqc.service.CheckService`, it also answers ``POST /api/v1/check``."""
     app = Flask(__name__)
     app.config.update(
         DEBUG=False,
@@ -66,6 +71,9 @@ def create_app(
     security.install(app, token, allowed_hosts=trusted_hosts)
     _register_errors(app)
     _register_pages(app, store, token)
+    from mtqc.dashboard.api import register_api
+
+    register_api(app, service)
     return app
 
 
@@ -300,16 +308,22 @@ def _error_page(code: int, title: str, message: str) -> tuple[str, int]:
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def _http(e: HTTPException) -> tuple[str, int]:
+    def _http(e: HTTPException) -> Any:
+        if security.is_api_request():
+            return security.api_error(e.code or 500, e.description or e.name)
         return _error_page(e.code or 500, e.name, e.description or "")
 
     @app.errorhandler(MtqcError)
-    def _user(e: MtqcError) -> tuple[str, int]:
+    def _user(e: MtqcError) -> Any:
+        if security.is_api_request():
+            return security.api_error(400, str(e))
         return _error_page(400, "Bad request", str(e))
 
     @app.errorhandler(Exception)
-    def _crash(e: Exception) -> tuple[str, int]:
+    def _crash(e: Exception) -> Any:
         log.exception("dashboard error on %s %s", request.method, request.path)
+        if security.is_api_request():
+            return security.api_error(500, "internal error; details are in the server log")
         return _error_page(
             500,
             "Something went wrong",

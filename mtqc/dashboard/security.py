@@ -35,6 +35,26 @@ CSRF_HEADER = "X-CSRF-Token"
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_ENDPOINTS = frozenset({"login", "static"})
+#: the check service's JSON API: a bearer token instead of the login page, and instead of
+#: the double-submit cookie a JSON body (a cross-site form or no-cors fetch cannot send
+#: ``application/json``) from no other site (``Origin`` / ``Sec-Fetch-Site``)
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def api_error(status: int, message: str) -> Response:
+    """A JSON error answer of the API: ``{"error": message, "status": status}``."""
+    import json
+
+    return Response(
+        json.dumps({"error": message, "status": status}, ensure_ascii=False) + "\n",
+        status=status,
+        mimetype="application/json",
+    )
+
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -213,11 +233,28 @@ def install(
             if state == "wrong":
                 throttle.fail(client_key())
             if state != "ok":
+                if is_api_request():
+                    resp = api_error(
+                        401,
+                        "this service needs its token: send the header "
+                        "'Authorization: Bearer TOKEN'"
+                        + (" (that token is not right)" if state == "wrong" else ""),
+                    )
+                    resp.headers["WWW-Authenticate"] = 'Bearer realm="mtqc"'
+                    return resp
                 if request.method == "GET":
                     return redirect(url_for("login", next=request.full_path))
                 abort(401)
         if request.method not in SAFE_METHODS:
-            check_csrf()
+            if is_api_request():
+                if not _same_origin():
+                    return api_error(403, "cross-site requests are refused")
+                if request.mimetype != "application/json":
+                    return api_error(
+                        415, "send the body as JSON with 'Content-Type: application/json'"
+                    )
+            else:
+                check_csrf()
         return None
 
     @app.after_request

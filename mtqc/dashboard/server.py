@@ -7,6 +7,7 @@ team: a handful of people, server-rendered pages. Off loopback it needs a token.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from werkzeug.serving import make_server
 
@@ -58,6 +59,7 @@ def serve(
     token: str | None = None,
     *,
     on_ready: Callable[[str], None] | None = None,
+    service: Any = None,
 ) -> None:
     """Serve the dashboard for the store at ``store_url`` until interrupted (blocking).
 
@@ -73,7 +75,7 @@ def serve(
     try:
         # On loopback without a token, refuse other Host names (DNS rebinding).
         trusted = LOOPBACK_HOST_HEADERS if host in LOOPBACK and not token else None
-        app = create_app(store, token, trusted_hosts=trusted)
+        app = create_app(store, token, trusted_hosts=trusted, service=service)
         try:
             server = make_server(host, port, app, threaded=True)
         except OSError as e:
