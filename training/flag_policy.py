@@ -4,14 +4,14 @@ A translator reads every flag, so a model flag is shown at its own severity only
 score where it is usually right; below that it is kept in the report as an ``info``
 hint (it still feeds nothing: the model metrics carry the scorer's evidence to the risk).
 This script measures, on a gold JSONL with ``spans`` (default: the Dutch→English
-development set), the precision of each model flag code (M001–M005) at every score
+development set), the precision of each model flag code (M001–M006) at every score
 threshold — a flag is right when it overlaps a gold span, as in ``mtqc eval`` — and
 writes ``mtqc/scorers/weights/flag_policy.json``: for each code, the lowest threshold
-at which precision over the flags at or above it is >= ``--min-precision`` (0.5) for
+at which precision over the flags at or above it is >= ``--min-precision`` (0.6) for
 every prefix of at least ``--min-flags`` (10) flags from the top (so one lucky run of
 flags does not set it), or ``null`` (never shown above info) when none is.
 
-Usage (after ``mtqc check GOLD-AS-TEXT --models tagger,lm -f jsonl -o OUT``)::
+Usage (after ``mtqc check GOLD --mode source --models tagger,lm,qe -f jsonl -o OUT``)::
 
     python -m training.flag_policy OUT.jsonl [--gold FILE] [--write]
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_GOLD = ROOT.parent / "shared" / "benchmarks" / "nlnews-dev.nl-en.jsonl"
 POLICY = ROOT / "mtqc" / "scorers" / "weights" / "flag_policy.json"
-MODEL_CODES = ("M001", "M002", "M003", "M004", "M005")
+MODEL_CODES = ("M001", "M002", "M003", "M004", "M005", "M006")
 
 
 def overlaps(flag: dict, spans: list[dict]) -> bool:
@@ -70,7 +70,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("pred", help="mtqc check -f jsonl output on the gold items, in order")
     ap.add_argument("--gold", default=str(DEFAULT_GOLD))
-    ap.add_argument("--min-precision", type=float, default=0.5)
+    ap.add_argument("--min-precision", type=float, default=0.6)
     ap.add_argument("--min-flags", type=int, default=10)
     ap.add_argument("--write", action="store_true", help=f"write {POLICY.name}")
     a = ap.parse_args()

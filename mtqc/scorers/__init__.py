@@ -84,7 +84,7 @@ FLAG_POLICY_FILE = Path(__file__).resolve().parent / "weights" / "flag_policy.js
 def flag_policy() -> dict[str, float | None]:
     """``{code: show_at}`` from ``weights/flag_policy.json`` (``training/flag_policy.py``).
 
-    ``show_at`` is the lowest flag score at which that model flag code was at least 50 %
+    ``show_at`` is the lowest flag score at which that model flag code was at least 60 %
     precise on the development data, or None when it never was. Codes not in the file
     were not measured and are left as the scorer made them.
     """
