@@ -248,3 +248,44 @@ def test_check_server_against_a_real_serve_process(tmp_path, capsys):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+class FakeScorer:
+    """A model scorer that counts how often it is made and loaded."""
+
+    code, name, needs = "M009", "fake", frozenset()
+    made = 0
+
+    def __init__(self, **options):
+        FakeScorer.made += 1
+        self.loaded = 0
+        self.scored: list[int] = []
+
+    def load(self) -> None:
+        self.loaded += 1
+
+    def signature(self) -> str:
+        return "fake:1"
+
+    def score(self, segments):
+        from mtqc.scorers import ScorerOutput
+
+        self.scored.append(len(segments))
+        return [ScorerOutput(metrics={"fake": float(len(s.mt))}) for s in segments]
+
+
+def test_models_are_loaded_once_at_start_and_shared_by_requests(store, monkeypatch):
+    from mtqc import scorers
+
+    monkeypatch.setitem(scorers.SCORERS, "fake", f"{__name__}:FakeScorer")
+    FakeScorer.made = 0
+    service = CheckService(["fake"])
+    assert FakeScorer.made == 1 and service.scorers["fake"].loaded == 1
+    c = create_app(store, service=service).test_client()
+    for _ in range(3):
+        doc = post(c, {"segments": ARTICLE}).get_json()
+        assert doc["signature"].endswith("|fake:1")
+        assert doc["segments"][0]["metrics"]["fake"] == len(ARTICLE[0]["mt"])
+    rules_only = post(c, {"segments": ARTICLE, "models": []}).get_json()
+    assert "fake" not in rules_only["signature"]
+    assert FakeScorer.made == 1 and sum(service.scorers["fake"].scored) == 6
