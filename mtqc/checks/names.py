@@ -172,14 +172,19 @@ def institution_literal(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """
     disabled = frozenset(opts.get("disable", ()))
     for start, end, term, e in literal_hits(seg, ("name", "exonym"), disabled):
-        yield Hit(
-            start,
-            end,
-            term.why,
-            suggestions=term.suggestions,
-            evidence={"entry": e.id, "list": LIST, "line": e.line, "dutch": e.nl[0]},
-            severity=e.severity,
-        )
+        yield _literal_hit(start, end, term, e)
+
+
+def _literal_hit(start: int, end: int, term: TermEntry, e: GazEntry) -> Hit:
+    """A gazetteer literal rendering as a hit: the entry's reason, fix and line."""
+    return Hit(
+        start,
+        end,
+        term.why,
+        suggestions=term.suggestions,
+        evidence={"entry": e.id, "list": LIST, "line": e.line, "dutch": e.nl[0]},
+        severity=e.severity,
+    )
 
 
 # =========================================================================== N008
@@ -464,14 +469,7 @@ def name_translated_src(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     # (4) literal renderings of names English keeps
     for start, end, term, e in literal_hits(seg, ("keep",)):
         taken.append((start, end))
-        yield Hit(
-            start,
-            end,
-            term.why,
-            suggestions=term.suggestions,
-            evidence={"entry": e.id, "list": LIST, "line": e.line, "dutch": e.nl[0]},
-            severity=e.severity,
-        )
+        yield _literal_hit(start, end, term, e)
     # (5) a particle translated in a kept name: "Jan the Groot", "The Bilt"
     for start, end, dutch in _particle_hits(src, mt):
         if free(start, end):

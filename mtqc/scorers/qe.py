@@ -29,7 +29,7 @@ from typing import Any
 from mtqc.errors import ModelError
 from mtqc.model import Segment, Severity
 from mtqc.scorers import make_flag
-from mtqc.scorers.tagger import decode_spans, word_spans
+from mtqc.scorers.tagger import decode_spans, read_safetensors_with_config, word_spans
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "qe.safetensors"
 MAX_SRC, MAX_MT, MAX_REF = 120, 140, 120
@@ -38,22 +38,9 @@ LOG26 = math.log(26.0)
 
 def read_weights(path: Path | None = None) -> tuple[dict, dict]:
     """``(config, tensors)`` of the shipped QE weights."""
-    from safetensors import safe_open
-
-    path = path or WEIGHTS_FILE
-    if not path.is_file():
-        raise ModelError(
-            f"the qe weights {path} are missing: reinstall mtqc or retrain them "
-            "(training/qe_train.py, see training/README.md)"
-        )
-    with safe_open(str(path), framework="pt") as f:
-        meta = f.metadata() or {}
-        tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
-    try:
-        config = json.loads(meta["config"])
-    except (KeyError, ValueError):
-        raise ModelError(f"{path} has no qe config in its metadata: retrain it") from None
-    return config, tensors
+    return read_safetensors_with_config(
+        path or WEIGHTS_FILE, "qe", "retrain them (training/qe_train.py, see training/README.md)"
+    )
 
 
 def segment_metrics(p: list[float], seg_out: tuple[float, float], with_ref: bool) -> dict:

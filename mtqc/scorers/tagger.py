@@ -229,24 +229,30 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 _MODES = {"reference": "tagger-ref", "target-only": "tagger-tgt"}
 
 
-def read_weights(mode: str, weights_dir: Path | None = None) -> tuple[dict, dict]:
-    """``(config, tensors)`` of the shipped tagger for ``mode`` (torch imported here)."""
+def read_safetensors_with_config(path: Path, what: str, retrain: str) -> tuple[dict, dict]:
+    """``(config, tensors)`` of a shipped safetensors file whose metadata holds its JSON
+    ``config`` (torch imported here). A missing file or config is a :class:`ModelError`
+    naming ``what`` and how to get it back (``retrain``)."""
     from safetensors import safe_open
 
-    path = (weights_dir or WEIGHTS_DIR) / f"{_MODES[mode]}.safetensors"
     if not path.is_file():
-        raise ModelError(
-            f"the tagger weights {path} are missing: reinstall mtqc or run "
-            "`python -m training.finetune --final` (see training/README.md)"
-        )
+        raise ModelError(f"the {what} weights {path} are missing: reinstall mtqc or {retrain}")
     with safe_open(str(path), framework="pt") as f:
         meta = f.metadata() or {}
         tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
     try:
         config = json.loads(meta["config"])
     except (KeyError, ValueError):
-        raise ModelError(f"{path} has no tagger config in its metadata: retrain it") from None
+        raise ModelError(f"{path} has no {what} config in its metadata: retrain it") from None
     return config, tensors
+
+
+def read_weights(mode: str, weights_dir: Path | None = None) -> tuple[dict, dict]:
+    """``(config, tensors)`` of the shipped tagger for ``mode`` (torch imported here)."""
+    path = (weights_dir or WEIGHTS_DIR) / f"{_MODES[mode]}.safetensors"
+    return read_safetensors_with_config(
+        path, "tagger", "run `python -m training.finetune --final` (see training/README.md)"
+    )
 
 
 class SpanTagger:
