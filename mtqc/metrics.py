@@ -15,8 +15,10 @@ definition, so the two are computed separately.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from mtqc.errors import UsageError
@@ -100,7 +102,8 @@ class ReferenceMetrics:
         rs = [refs[i] or "" for i in idx]
         if "chrf" in self._metrics:
             f_score = self._metrics["chrf"]._compute_f_score
-            stats = [chrf_statistics(h, r) for h, r in zip(hs, rs, strict=True)]
+            with _no_gc():  # thousands of short-lived counters, no cycles
+                stats = [chrf_statistics(h, r) for h, r in zip(hs, rs, strict=True)]
             for i, st in zip(idx, stats, strict=True):
                 per_seg[i]["chrf"] = round(float(f_score(st)), 4)
             self._accumulate("chrf", stats)
@@ -136,6 +139,20 @@ class ReferenceMetrics:
             score = metric._compute_score_from_stats(self._sums[name])
             out[name] = _corpus_entry(metric, score, self.segments)
         return out
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: counters die by reference counting, and a
+    collection pass would walk every object the run holds (all results, for ``-f json``),
+    again and again, as the counters are allocated."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def chrf_statistics(hyp: str, ref: str, order: int = 6) -> list[int]:
