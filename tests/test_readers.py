@@ -82,7 +82,9 @@ def test_text_back_translation_and_language_arguments(tmp_path):
 def test_text_parallel_count_mismatch_names_both_files_and_counts():
     err = error(fx("article.txt"), ref=fx("short.ref.txt"))
     assert err.path == fx("article.txt")
-    assert f"{fx('article.txt')} has 5 segments but {fx('short.ref.txt')} has 3" in str(err)
+    msg = str(err)
+    assert msg.startswith(f"{fx('article.txt')}: has 5 segments")  # the name once
+    assert f"has 5 segments but the ref file {fx('short.ref.txt')} has 3" in msg
 
 
 def test_text_bom_and_crlf(tmp_path):

@@ -93,8 +93,8 @@ def _mismatch(mt_name: str, n_mt: int, other: str, n_other: int, side: str) -> I
         )
     return InputError(
         mt_name,
-        f"{mt_name} has {n_mt} segments but {other} has "
-        f"{n_other}: the {side} file must have one non-blank line per MT line",
+        f"has {n_mt} segments but the {side} file {other} has "
+        f"{n_other}: it must have one non-blank line per MT line",
         hint=(
             "the files are aligned line by line (blank lines are ignored); make both "
             "files have the same number of non-blank lines — mtqc never truncates"
