@@ -508,6 +508,24 @@ def cmd_rule(args: argparse.Namespace) -> int:
     rules = all_rules()
     code = args.code.upper()
     r = rules.get(code) or next((x for x in rules.values() if x.name == args.code), None)
+    if r is None and code.startswith("M"):
+        from mtqc.scorers import flag_policy, model_codes
+
+        models = model_codes()
+        if code in models:
+            name, doc = models[code]
+            policy = flag_policy()
+            if code not in policy:
+                shown = "at the scorer's own severity (not calibrated)"
+            elif policy[code] is None:
+                shown = "as info hints only (never 60 % precise on the development data)"
+            else:
+                shown = f"from score {policy[code]} (below it: info hints)"
+            print(f"{code} model flag of the `{name}` scorer (--models {name})")
+            print(f"shown: {shown}")
+            print()
+            print(doc)
+            return EXIT_OK
     if r is None:
         import difflib
 

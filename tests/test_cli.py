@@ -289,3 +289,12 @@ def test_glossary_and_forbidden_terms_from_config(tmp_path, capsys):
     assert [(f["code"], f["text"]) for f in segs[0]["flags"]] == [("T002", "spillover action")]
     assert "defection operation" in segs[0]["flags"][0]["suggestions"]
     assert [(f["code"], f["text"]) for f in segs[1]["flags"]] == [("T003", "press")]
+
+
+def test_rule_documents_model_flag_codes_and_how_they_are_shown(capsys):
+    code, out, _ = run(["rule", "M002"], capsys)
+    assert code == 0
+    assert out.startswith("M002 model flag of the `tagger` scorer (--models tagger)")
+    assert "shown: as info hints only" in out
+    code, _, err = run(["rule", "M999"], capsys)
+    assert code == 2 and "no rule 'M999'" in err

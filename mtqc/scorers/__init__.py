@@ -60,6 +60,23 @@ class Scorer(Protocol):
     def score(self, segments: list[Segment]) -> list[ScorerOutput]: ...
 
 
+def model_codes() -> dict[str, tuple[str, str]]:
+    """``{flag code: (scorer name, scorer docstring)}`` for ``mtqc rule M002`` (the scorer
+    modules are imported, their models are not loaded)."""
+    import inspect
+
+    out: dict[str, tuple[str, str]] = {}
+    for name, target in SCORERS.items():
+        module_name, _, cls_name = target.partition(":")
+        cls = getattr(importlib.import_module(module_name), cls_name)
+        doc = inspect.getdoc(cls) or ""
+        for attr in ("code", "bt_code"):
+            code = getattr(cls, attr, None)
+            if code:
+                out.setdefault(code, (name, doc))
+    return dict(sorted(out.items()))
+
+
 def load_scorer(name: str, **options: Any) -> Scorer:
     """Instantiate scorer ``name`` (not yet loaded: call ``.load()``)."""
     try:
