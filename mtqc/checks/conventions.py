@@ -201,7 +201,30 @@ def _times(seg: Segment, text: str) -> Iterator[Hit]:
         yield _time_hit(m, m.group(1), m.group(2), "Dutch")
 
 
+#: A dotted day.month.year date ("12.10.2025"): the European form, day first.
+_DOTTED_DATE_RE = re.compile(r"(?<![\w.,:/-])([0-3]?\d)\.([01]?\d)\.((?:19|20)\d\d)(?![\w]|[.,]\d)")
+_VERSION_WORD_RE = re.compile(r"(?:version|v|release|build|no|nr|number)\.?\s*$", re.I)
+
+
+def _dotted_dates(text: str) -> Iterator[Hit]:
+    for m in _DOTTED_DATE_RE.finditer(text):
+        day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        if not (1 <= day <= 31 and 1 <= month <= 12):
+            continue
+        if _VERSION_WORD_RE.search(text, max(0, m.start() - 10), m.start()):
+            continue  # "version 12.10.2025"
+        yield Hit(
+            m.start(),
+            m.end(),
+            f"Dotted day.month.year date “{m.group()}”: the Dutch and European form; English "
+            "news writes the month name.",
+            (f"{day} {MONTHS[month - 1]} {year}",),
+            evidence={"convention": "date", "day_first": True},
+        )
+
+
 def _dates(seg: Segment, text: str) -> Iterator[Hit]:
+    yield from _dotted_dates(text)
     src_base = lang_base(seg.src_lang)
     day_first_src = bool(src_base) and src_base in DAY_FIRST_LANGS
     for m in _DATE_RE.finditer(text):
