@@ -288,30 +288,41 @@ def test_xliff12_units_inline_markup_languages_and_lines():
     segs = read_segments(fx("xliff12.xlf"))
     assert [(s.id, s.mt, s.src, s.line, s.meta["unit_line"]) for s in segs] == [
         ("t1", "The council met on Tuesday.", "De raad vergaderde dinsdag.", 8, 6),
-        ("t2", "Click here.", "Klik hier.", 14, 12),  # <bpt>/<ept> code dropped
+        ("t2", "Click here{x:2}.", "Klik hier{x:2}.", 14, 12),  # <bpt>/<ept>: zero-width
         ("t3", "A long sentence.", "Lange zin.", 20, 17),  # pretty-printing undone
         ("t4", "Two  spaces\nkept", "Twee  spaties", 27, 25),  # xml:space="preserve"
     ]
     t1 = segs[0]
     assert (t1.src_lang, t1.tgt_lang, t1.doc_id) == ("nl", "en", "news/article-7.html")
+    codes = t1.meta.pop("codes")
     assert t1.meta == {
         "resname": "headline",
         "state": "translated",
         "notes": ["headline"],
         "unit_line": 6,
     }
+    assert codes["mt"] == [  # <g> wraps "met": two zero-width codes around it
+        {"start": 12, "end": 12, "code": "g", "id": "1", "text": ""},
+        {"start": 15, "end": 15, "code": "g", "id": "1", "text": ""},
+    ]
     assert segs[3].meta["xml:space"] == "preserve"
 
 
 def test_xliff20_segments_pc_ph_cp_and_root_languages():
     segs = read_segments(fx("xliff20.xlf"))
     assert [(s.id, s.mt, s.src, s.line) for s in segs] == [
-        ("u1", "The mayor spoke.", "Der Bürgermeister sprach.", 8),
+        ("u1", "The mayor spoke{ph:2}.", "Der Bürgermeister sprach{ph:2}.", 8),
         ("u2:s1", "First sentence.", "Erster Satz.", 14),
         ("u2:s2", "Second\u00a0sentence.", "Zweiter\u00a0Satz.", 19),
     ]
     assert {(s.src_lang, s.tgt_lang, s.doc_id) for s in segs} == {("de", "en-GB", "story.docx")}
+    codes = segs[0].meta.pop("codes")
     assert segs[0].meta == {"notes": ["check the name"], "unit_line": 4, "state": "translated"}
+    assert [(c["code"], c["start"], c["end"]) for c in codes["mt"]] == [
+        ("pc", 4, 4),
+        ("pc", 9, 9),
+        ("ph", 15, 21),
+    ]
     assert segs[2].meta["segment"] == "s2"
 
 
@@ -417,6 +428,11 @@ def test_tmx_header_srclang_picks_the_source_variant():
         ("memory:11", "Second sentence.", "Tweede zin.", 16, 11),
     ]
     assert {(s.src_lang, s.tgt_lang, s.doc_id) for s in segs} == {("nl-NL", "en-US", "memory")}
+    codes = segs[0].meta.pop("codes")
+    assert [(c["code"], c["start"], c["end"]) for c in codes["mt"]] == [
+        ("bpt", 4, 4),
+        ("ept", 10, 10),
+    ]
     assert segs[0].meta == {
         "creationdate": "20240101T000000Z",
         "props": {"x-domain": "news"},
@@ -626,3 +642,123 @@ def test_mt_column_locates_the_mt_on_its_line_or_says_it_is_unknown(tmp_path):
     )
     (g,) = read_segments(write(tmp_path, "e.xlf", xliff))
     assert g.mt == "Hello" and g.mt_column is None
+
+
+# --------------------------------------------------------------------------- inline codes
+
+
+def _xlf12(target: str, source: str = "Welcome, <x id='N'/>!", lang: str = "en") -> str:
+    return (
+        '<xliff version="1.2"><file original="f" source-language="fr" '
+        f'target-language="{lang}"><body>\n'
+        f'<trans-unit id="1"><source>{source}</source>\n<target>{target}</target></trans-unit>\n'
+        "</body></file></xliff>"
+    )
+
+
+def _xlf2(unit: str) -> str:
+    return (
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" '
+        f'trgLang="de"><file id="f">\n{unit}\n</file></xliff>'
+    )
+
+
+def _rule_codes(seg) -> set[str]:
+    from mtqc.checks import all_rules
+    from mtqc.checks._apply import apply_rule
+
+    return {code for code, r in all_rules().items() if apply_rule(r, seg, None)}
+
+
+def test_angular_x_equiv_text_is_a_token_and_no_stray_punctuation(tmp_path):
+    path = write(
+        tmp_path,
+        "messages.fr.xlf",
+        _xlf12(
+            'Welcome, <x id="INTERPOLATION" equiv-text="{{ name }}"/>!',
+            'Bienvenue, <x id="INTERPOLATION" equiv-text="{{ name }}"/> !',
+        ),
+    )
+    (seg,) = read_segments(path)
+    assert seg.mt == "Welcome, {{ name }}!"
+    assert seg.src == "Bienvenue, {{ name }} !"
+    assert seg.meta["codes"]["mt"] == [
+        {"start": 9, "end": 19, "code": "x", "id": "INTERPOLATION", "text": "{{ name }}"}
+    ]
+    assert "P002" not in _rule_codes(seg)
+
+
+def test_a_lost_placeholder_shows_in_the_codes(tmp_path):
+    path = write(
+        tmp_path, "m.xlf", _xlf12("Welcome!", 'Bienvenue, <x id="I" equiv-text="{{ name }}"/> !')
+    )
+    (seg,) = read_segments(path)
+    assert seg.mt == "Welcome!"
+    assert "mt" not in seg.meta["codes"]
+    assert [c["text"] for c in seg.meta["codes"]["src"]] == ["{{ name }}"]
+
+
+def test_xliff12_codes_without_equiv_text_are_visible_placeholders(tmp_path):
+    target = (
+        'Du hast <ph id="1">%d</ph> <g id="2">neue</g> Nachrichten<x id="3"/> '
+        '<bpt id="4">&lt;b&gt;</bpt>heute<ept id="4">&lt;/b&gt;</ept><it id="5" pos="open"/>.'
+    )
+    (seg,) = read_segments(write(tmp_path, "de.xliff", _xlf12(target, lang="de")))
+    assert seg.mt == "Du hast %d neue Nachrichten{x:3} heute."
+    spans = [(c["code"], c["id"], seg.mt[c["start"] : c["end"]]) for c in seg.meta["codes"]["mt"]]
+    assert spans == [
+        ("ph", "1", "%d"),
+        ("g", "2", ""),
+        ("g", "2", ""),
+        ("x", "3", "{x:3}"),
+        ("bpt", "4", ""),
+        ("ept", "4", ""),
+        ("it", "5", ""),
+    ]
+
+
+def test_xliff12_bpt_ept_equiv_text_is_written(tmp_path):
+    target = 'Click <bpt id="1" equiv-text="&lt;b&gt;"/>Save<ept id="1" equiv-text="&lt;/b&gt;"/>.'
+    (seg,) = read_segments(write(tmp_path, "m.xlf", _xlf12(target)))
+    assert seg.mt == "Click <b>Save</b>."
+
+
+def test_xliff20_angular_ph_disp_pc_sc_ec(tmp_path):
+    unit = (
+        '<unit id="u"><segment><source>Hello <ph id="0" equiv="INTERPOLATION" disp="{{ name }}"/>'
+        '</source><target>Hallo <ph id="0" equiv="INTERPOLATION" disp="{{ name }}"/>, '
+        '<pc id="1" dispStart="&lt;b&gt;" dispEnd="&lt;/b&gt;">willkommen</pc> '
+        '<sc id="2"/>zurück<ec startRef="2"/> <ph id="3"/></target></segment></unit>'
+    )
+    (seg,) = read_segments(write(tmp_path, "a.xlf", _xlf2(unit)))
+    assert seg.mt == "Hallo {{ name }}, <b>willkommen</b> zurück {ph:3}"
+    assert seg.src == "Hello {{ name }}"
+    kinds = [(c["code"], seg.mt[c["start"] : c["end"]]) for c in seg.meta["codes"]["mt"]]
+    assert kinds == [
+        ("ph", "{{ name }}"),
+        ("pc", "<b>"),
+        ("pc", "</b>"),
+        ("sc", ""),
+        ("ec", ""),
+        ("ph", "{ph:3}"),
+    ]
+
+
+def test_code_offsets_stay_true_after_pretty_printing_is_undone(tmp_path):
+    target = '\n   Welkom,\n   <x id="1" equiv-text="{0}"/>\n   !\n'
+    (seg,) = read_segments(write(tmp_path, "nl.xlf", _xlf12(target, lang="nl")))
+    assert seg.mt == "Welkom, {0} !"
+    (code,) = seg.meta["codes"]["mt"]
+    assert seg.mt[code["start"] : code["end"]] == "{0}"
+
+
+def test_tmx_ph_is_its_native_code(tmp_path):
+    tmx = (
+        '<tmx version="1.4"><header srclang="ja"/><body>\n<tu tuid="1">'
+        '<tuv xml:lang="ja"><seg><ph x="1">{0}</ph>さん、こんにちは。</seg></tuv>'
+        '<tuv xml:lang="en"><seg>Hello, <ph x="1">{0}</ph>. <bpt i="1">&lt;i&gt;</bpt>Hi'
+        '<ept i="1">&lt;/i&gt;</ept><ph/></seg></tuv></tu>\n</body></tmx>'
+    )
+    (seg,) = read_segments(write(tmp_path, "m.tmx", tmx))
+    assert (seg.mt, seg.src) == ("Hello, {0}. Hi{ph}", "{0}さん、こんにちは。")
+    assert [c["code"] for c in seg.meta["codes"]["mt"]] == ["ph", "bpt", "ept", "ph"]

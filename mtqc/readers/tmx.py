@@ -6,6 +6,11 @@ non-source variants, ``tgt_lang`` picks the MT. Language codes match case-insens
 and ``en`` matches ``en-GB`` when there is no exact match. ``segment.line`` is the line of
 the MT's ``<seg>``; ``meta["unit_line"]`` that of the ``<tu>``; ``<prop>`` values go to
 ``meta["props"]``.
+
+Inline codes are content: a ``<ph>`` (or ``<ut>``) is one opaque token, its native code
+(``<ph>{0}</ph>`` reads ``{0}``), else ``{ph:X}``; paired ``<bpt>``/``<ept>`` and ``<it>``
+keep the text around them and are written as nothing; ``<hi>`` keeps its text. The codes'
+spans go to ``meta["codes"]`` as in :mod:`mtqc.readers.xliff`.
 """
 
 from __future__ import annotations
@@ -18,18 +23,29 @@ from mtqc.model import Segment
 from mtqc.readers.decode import Source
 from mtqc.readers.xmlsafe import (
     XML_NS,
+    Code,
     XmlDoc,
     attributes,
     child,
     children,
-    flatten,
+    inline,
+    local,
     parse_document,
+    placeholder,
     preserves_space,
-    tidy,
 )
 
-#: inline elements whose content is native code, not text (``<hi>`` keeps its text)
-DROP = frozenset({"bpt", "ept", "it", "ph", "ut"})
+
+def classify(elem: Element) -> Code | None:
+    """How a TMX inline element enters the text (see :func:`~mtqc.readers.xmlsafe.inline`)."""
+    name = local(elem.tag)
+    code_id = elem.get("x") or elem.get("i")
+    if name in ("ph", "ut"):
+        token = (elem.text or "").strip() or placeholder(name, code_id)
+        return Code(name, code_id, token=token)
+    if name in ("bpt", "ept", "it"):
+        return Code(name, code_id, token="")
+    return None  # <hi>, <sub> outside codes: text
 
 
 def read_tmx(source: Source, *, src_lang: str | None, tgt_lang: str | None) -> list[Segment]:
@@ -125,10 +141,15 @@ def _unit(source: Source, doc: XmlDoc, tu: Element, srclang: str, tgt_lang: str 
         meta["notes"] = notes
     meta["unit_line"] = tu_line
     src_seg = child(src_tuv, "seg") if src_tuv is not None else None
+    codes: dict[str, Any] = {}
+    mt = _text(mt_seg, codes, "mt", mt_tuv, tu)
+    src = _text(src_seg, codes, "src", src_tuv, tu) if src_seg is not None else None
+    if codes:
+        meta["codes"] = codes
     return Segment(
         id=tuid or f"{source.stem}:{tu_line}",
-        mt=_text(mt_seg, mt_tuv, tu),
-        src=_text(src_seg, src_tuv, tu) if src_seg is not None else None,
+        mt=mt,
+        src=src,
         src_lang=(_lang(src_tuv) if src_tuv is not None else None) or None,
         tgt_lang=_lang(mt_tuv),
         doc_id=source.stem,
@@ -139,5 +160,8 @@ def _unit(source: Source, doc: XmlDoc, tu: Element, srclang: str, tgt_lang: str 
     )
 
 
-def _text(seg: Element, *context: Element | None) -> str:
-    return tidy(flatten(seg, drop=DROP), preserve=preserves_space(seg, *context))
+def _text(seg: Element, codes: dict[str, Any], side: str, *context: Element | None) -> str:
+    text, spans = inline(seg, classify, preserve=preserves_space(seg, *context))
+    if spans:
+        codes[side] = spans
+    return text

@@ -7,7 +7,16 @@
 * 2.0: ``srcLang``/``trgLang`` on the root, ``<unit id>`` holding ``<segment>`` elements;
   a unit with several segments gives ids ``<unit>:<segment id or number>``.
 
-Inline markup is flattened to its plain text. ``segment.line`` is the line of the
+Inline codes are content: a placeholder (1.2 ``<x/>``, ``<ph>``; 2.0 ``<ph/>``) is one
+opaque token in the text, its ``equiv-text`` (1.2) or ``disp``/``equiv`` (2.0) where given,
+else its native code (a 1.2 ``<ph>``'s content), else ``{x:ID}``/``{ph:ID}``; so
+``Welcome, <x id="N" equiv-text="{{ name }}"/>!`` reads ``Welcome, {{ name }}!``. Paired
+codes (``<g>``, ``<pc>``, ``<bx/>``/``<ex/>``, ``<bpt>``/``<ept>``, ``<it>``, ``<sc/>``/``<ec/>``)
+keep the text they wrap and are written as their ``equiv-text``/``disp``/``equiv``
+(``equivStart``/``dispStart``... for ``<pc>``) where given, else as nothing. Every code's
+span is in ``meta["codes"]`` (``{"mt": [...], "src": [...]}``, each
+``{"start", "end", "code", "id", "text"}``, a zero-width span for a code written as
+nothing), so rules can skip or compare them. ``segment.line`` is the line of the
 ``<target>`` element (where the MT text is); ``meta["unit_line"]`` that of the unit. When a
 file holds several ``<file>`` elements, ids are prefixed with the file's name, since unit
 ids are only unique within one ``<file>``. A unit without a target is an error: skipping
@@ -23,20 +32,56 @@ from mtqc.model import Segment
 from mtqc.readers.decode import Source
 from mtqc.readers.xmlsafe import (
     XML_NS,
+    Code,
     XmlDoc,
     attributes,
     child,
     children,
     descendants,
-    flatten,
+    inline,
     local,
     parse_document,
+    placeholder,
     preserves_space,
-    tidy,
 )
 
-#: inline elements whose content is native code or a placeholder, not text
-DROP = frozenset({"x", "bx", "ex", "ph", "bpt", "ept", "it", "sc", "ec", "sm", "em"})
+#: standalone placeholders: one visible token each
+PLACEHOLDERS = frozenset({"x", "ph"})
+#: begin/end codes of paired formatting, and isolated ones: their content is native code
+MARKERS = frozenset({"bx", "ex", "bpt", "ept", "it", "sc", "ec"})
+
+
+def _attr(elem: Element, *names: str) -> str | None:
+    for name in names:
+        value = elem.get(name)
+        if value:
+            return value
+    return None
+
+
+def classify(elem: Element) -> Code | None:
+    """How an XLIFF 1.2/2.0 inline element enters the text (see :func:`inline`)."""
+    name = local(elem.tag)
+    code_id = elem.get("id")
+    if name in PLACEHOLDERS:
+        native = (elem.text or "").strip() if name == "ph" else ""
+        token = _attr(elem, "equiv-text", "disp", "equiv") or native or placeholder(name, code_id)
+        return Code(name, code_id, token=token)
+    if name in MARKERS:
+        return Code(name, code_id, token=_attr(elem, "equiv-text", "disp", "equiv") or "")
+    if name == "g":
+        return Code(name, code_id, open=elem.get("equiv-text") or "", close="")
+    if name == "pc":
+        return Code(
+            name,
+            code_id,
+            open=_attr(elem, "dispStart", "equivStart") or "",
+            close=_attr(elem, "dispEnd", "equivEnd") or "",
+        )
+    if name in ("sm", "em"):  # 2.0 annotation markers: no content, no code
+        return Code(name, code_id, drop=True)
+    return None  # <mrk> and anything else: its text is text
+
 
 _NO_TARGET_HINT = (
     "translate the unit, or remove it from the file: mtqc checks translated text, and "
@@ -72,10 +117,16 @@ class _Reader:
         self.doc = doc
         self.segments: list[Segment] = []
 
-    def text(self, elem: Element | None, *context: Element | None) -> str | None:
+    def text(
+        self, elem: Element | None, *context: Element | None, codes: dict | None = None, side="mt"
+    ) -> str | None:
+        """The text of ``elem``; its codes' spans go to ``codes[side]`` when there are any."""
         if elem is None:
             return None
-        return tidy(flatten(elem, drop=DROP), preserve=preserves_space(elem, *context))
+        text, spans = inline(elem, classify, preserve=preserves_space(elem, *context))
+        if spans and codes is not None:
+            codes[side] = spans
+        return text
 
     def unit_id(self, unit: Element, what: str) -> str:
         uid = (unit.get("id") or "").strip()
@@ -103,7 +154,7 @@ class _Reader:
                 found.append(c)
             elif name == "notes":
                 found.extend(children(c, "note"))
-        return [flatten(n, drop=DROP).strip() for n in found]
+        return [inline(n, classify, preserve=True)[0].strip() for n in found]
 
 
 class _Xliff12(_Reader):
@@ -135,23 +186,31 @@ class _Xliff12(_Reader):
                 src_marks = _seg_marks(child(unit, "seg-source"))
                 for mid, mark in marks.items():
                     seg_id = full_id if len(marks) == 1 else f"{full_id}:{mid}"
+                    codes: dict = {}
+                    mt = self.text(mark, target, unit, file, codes=codes) or ""
+                    src = self.text(src_marks.get(mid), unit, file, codes=codes, side="src")
                     self.segments.append(
                         Segment(
                             id=seg_id,
-                            mt=self.text(mark, target, unit, file) or "",
-                            src=self.text(src_marks.get(mid), unit, file),
+                            mt=mt,
+                            src=src,
                             line=self.doc.line(mark),
-                            meta={**meta, "mid": mid},
+                            meta={**meta, "mid": mid, **({"codes": codes} if codes else {})},
                             mt_column=None,
                             **common,
                         )
                     )
                 continue
+            codes = {}
+            mt = self.text(target, unit, file, codes=codes) or ""
+            src = self.text(child(unit, "source"), unit, file, codes=codes, side="src")
+            if codes:
+                meta["codes"] = codes
             self.segments.append(
                 Segment(
                     id=full_id,
-                    mt=self.text(target, unit, file) or "",
-                    src=self.text(child(unit, "source"), unit, file),
+                    mt=mt,
+                    src=src,
                     line=self.doc.line(target),
                     meta=meta,
                     mt_column=None,
@@ -200,11 +259,16 @@ class _Xliff2(_Reader):
                     seg_meta["state"] = seg.get("state")
                 if len(segs) > 1:
                     seg_meta["segment"] = sid
+                codes: dict = {}
+                mt = self.text(target, seg, unit, file, codes=codes) or ""
+                src = self.text(child(seg, "source"), seg, unit, file, codes=codes, side="src")
+                if codes:
+                    seg_meta["codes"] = codes
                 self.segments.append(
                     Segment(
                         id=full_id if len(segs) == 1 else f"{full_id}:{sid}",
-                        mt=self.text(target, seg, unit, file) or "",
-                        src=self.text(child(seg, "source"), seg, unit, file),
+                        mt=mt,
+                        src=src,
                         src_lang=src_lang,
                         tgt_lang=tgt_lang,
                         doc_id=doc_id,

@@ -1,4 +1,4 @@
-"""Safe XML parsing with element line numbers, and inline-markup flattening.
+"""Safe XML parsing with element line numbers, and inline content: text and codes.
 
 Parsing goes through :mod:`defusedxml`: entity declarations, external entity references
 and document types with an internal subset (where entities are declared — the
@@ -10,7 +10,9 @@ declares nothing and expat never fetches it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
@@ -147,36 +149,6 @@ def child(elem: Element, name: str) -> Element | None:
     return None
 
 
-def flatten(elem: Element, *, drop: frozenset[str]) -> str:
-    """The plain text inside ``elem``, with inline markup removed.
-
-    Elements named in ``drop`` (placeholders and native codes such as ``<ph>``,
-    ``<bpt>``) lose their content; others (``<g>``, ``<pc>``, ``<mrk>``, ``<hi>``) keep it.
-    XLIFF 2.0 ``<cp hex="..."/>`` becomes its code point. Iterative, so deep nesting is safe.
-    """
-    if not len(elem):
-        return elem.text or ""
-    parts = [elem.text or ""]
-    stack = [(elem, iter(elem))]
-    while stack:
-        node, it = stack[-1]
-        nxt = next(it, None)
-        if nxt is None:
-            stack.pop()
-            if stack:
-                parts.append(node.tail or "")
-            continue
-        name = local(nxt.tag)
-        if name == "cp":
-            parts.append(_codepoint(nxt.get("hex", "")))
-        elif name not in drop:
-            parts.append(nxt.text or "")
-            stack.append((nxt, iter(nxt)))
-            continue
-        parts.append(nxt.tail or "")
-    return "".join(parts)
-
-
 def _codepoint(hex_value: str) -> str:
     try:
         return chr(int(hex_value, 16))
@@ -213,3 +185,110 @@ def preserves_space(*elems: Element | None) -> bool:
             if value is not None:
                 return value == "preserve"
     return False
+
+
+# --------------------------------------------------------------------------- inline codes
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """What to do with an inline element (see :func:`inline`).
+
+    ``token`` set: the element is one opaque code, written as ``token`` in the text (its
+    content, native code, is not text). ``token`` None: the element's text is kept, between
+    ``open`` and ``close`` (either may be ``""``: a zero-width code, still recorded).
+    ``drop``: the element and its content are not part of the text (a deleted change).
+    """
+
+    kind: str
+    id: str | None = None
+    token: str | None = None
+    open: str | None = None
+    close: str | None = None
+    drop: bool = False
+
+
+def placeholder(name: str, code_id: str | None) -> str:
+    """The visible token of a code that says nothing else: ``{x:ID}`` (``{x}`` without id)."""
+    return f"{{{name}:{code_id}}}" if code_id else f"{{{name}}}"
+
+
+#: decides for one inline element: a :class:`Code`, or None (plain text: keep its content)
+Classify = Callable[[Element], "Code | None"]
+
+
+def inline(
+    elem: Element, classify: Classify, *, preserve: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    """The text of ``elem`` with its inline codes as opaque tokens, and the codes' spans.
+
+    Each span is ``{"start", "end", "code", "id", "text"}`` (half-open code-point offsets
+    into the returned text, which is tidied as :func:`tidy` does unless ``preserve``); a
+    zero-width span marks a code written as nothing (a formatting wrapper without an
+    ``equiv``). Iterative, so deep nesting is safe. XLIFF 2.0 ``<cp hex>`` becomes its
+    code point.
+    """
+    pieces: list[str | tuple[str, Code]] = [elem.text or ""]
+    stack = [(elem, iter(elem), None)]
+    while stack:
+        node, it, code = stack[-1]
+        nxt = next(it, None)
+        if nxt is None:
+            stack.pop()
+            if stack:
+                if code is not None:
+                    pieces.append((code.close or "", code))
+                pieces.append(node.tail or "")
+            continue
+        name = local(nxt.tag)
+        if name == "cp":
+            pieces.append(_codepoint(nxt.get("hex", "")))
+            pieces.append(nxt.tail or "")
+            continue
+        found = classify(nxt)
+        if found is None or (found.token is None and not found.drop):
+            if found is not None:
+                pieces.append((found.open or "", found))
+            pieces.append(nxt.text or "")
+            stack.append((nxt, iter(nxt), found))
+            continue
+        if not found.drop:
+            pieces.append((found.token or "", found))
+        pieces.append(nxt.tail or "")
+    return _assemble(pieces, preserve=preserve)
+
+
+def _assemble(
+    pieces: list[str | tuple[str, Code]], *, preserve: bool
+) -> tuple[str, list[dict[str, Any]]]:
+    codes = [p for p in pieces if isinstance(p, tuple)]
+    if not codes:
+        return tidy("".join(p for p in pieces if isinstance(p, str)), preserve=preserve), []
+    everything = "".join(p if isinstance(p, str) else p[0] for p in pieces)
+    free = (c for c in map(chr, range(0xE000, 0xF900)) if c not in everything)
+    start_mark, end_mark = next(free), next(free)  # private-use marks absent from the text
+    joined = "".join(p if isinstance(p, str) else f"{start_mark}{p[0]}{end_mark}" for p in pieces)
+    tidied = tidy(joined, preserve=preserve)
+    out: list[str] = []
+    spans: list[dict[str, Any]] = []
+    position = 0
+    which = iter(codes)
+    begin = 0
+    for char in tidied:
+        if char == start_mark:
+            begin = position
+        elif char == end_mark:
+            code = next(which)[1]
+            spans.append(
+                {
+                    "start": begin,
+                    "end": position,
+                    "code": code.kind,
+                    "id": code.id,
+                    "text": "".join(out[begin:position]),
+                }
+            )
+        else:
+            out.append(char)
+            position += 1
+    return "".join(out), spans
