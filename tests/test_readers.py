@@ -762,3 +762,57 @@ def test_tmx_ph_is_its_native_code(tmp_path):
     (seg,) = read_segments(write(tmp_path, "m.tmx", tmx))
     assert (seg.mt, seg.src) == ("Hello, {0}. Hi{ph}", "{0}さん、こんにちは。")
     assert [c["code"] for c in seg.meta["codes"]["mt"]] == ["ph", "bpt", "ept", "ph"]
+
+
+# --------------------------------------------------------------------------- tracked changes
+
+_SDL = (
+    '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" '
+    'xmlns:sdl="http://sdl.com/FileTypes/SdlXliff/1.0" version="1.2">\n'
+    '<file original="news.docx" source-language="{src}" target-language="{tgt}"><body>\n'
+    '<trans-unit id="7"><source>{source}</source>\n'
+    '<seg-source><mrk mtype="seg" mid="1">{source}</mrk></seg-source>\n'
+    '<target><mrk mtype="seg" mid="1">{target}</mrk></target></trans-unit>\n'
+    "</body></file></xliff>"
+)
+
+
+def test_trados_deleted_text_is_not_part_of_the_translation(tmp_path):
+    target = (
+        'The cabinet <mrk mtype="x-sdl-deleted" sdl:revid="r1">stepped down on 21</mrk>'
+        '<mrk mtype="x-sdl-added" sdl:revid="r2">resigned on 12</mrk> March.'
+    )
+    xml = _SDL.format(
+        src="nl-NL", tgt="en-GB", source="Het kabinet trad op 12 maart af.", target=target
+    )
+    (seg,) = read_segments(write(tmp_path, "news.docx.sdlxliff", xml))
+    assert seg.mt == "The cabinet resigned on 12 March."
+    assert "N002" not in _rule_codes(seg)
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt", "source", "target", "read"),
+    [
+        (  # German → French: a whole added sentence, a deleted word inside a code
+            "de-DE",
+            "fr-FR",
+            "Der Preis beträgt 5 €.",
+            'Le prix <mrk mtype="x-sdl-deleted">était</mrk><mrk mtype="x-sdl-added">est</mrk>'
+            ' de <g id="3">5 €</g>.',
+            "Le prix est de 5 €.",
+        ),
+        (  # Japanese target, a deleted placeholder goes with its deletion
+            "en-US",
+            "ja-JP",
+            "Hello {0}.",
+            'こんにちは<mrk mtype="x-sdl-deleted"><x id="1" equiv-text="{1}"/></mrk>'
+            '<mrk mtype="x-sdl-added"><x id="2" equiv-text="{0}"/></mrk>。',
+            "こんにちは{0}。",
+        ),
+    ],
+)
+def test_trados_tracked_changes_other_languages(tmp_path, src, tgt, source, target, read):
+    xml = _SDL.format(src=src, tgt=tgt, source=source, target=target)
+    (seg,) = read_segments(write(tmp_path, "d.sdlxliff", xml))
+    assert seg.mt == read
+    assert [c["text"] for c in seg.meta["codes"]["mt"] if c["code"] == "x"] in ([], ["{0}"])

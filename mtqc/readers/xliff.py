@@ -16,9 +16,10 @@ keep the text they wrap and are written as their ``equiv-text``/``disp``/``equiv
 (``equivStart``/``dispStart``... for ``<pc>``) where given, else as nothing. Every code's
 span is in ``meta["codes"]`` (``{"mt": [...], "src": [...]}``, each
 ``{"start", "end", "code", "id", "text"}``, a zero-width span for a code written as
-nothing), so rules can skip or compare them. ``segment.line`` is the line of the
-``<target>`` element (where the MT text is); ``meta["unit_line"]`` that of the unit. When a
-file holds several ``<file>`` elements, ids are prefixed with the file's name, since unit
+nothing), so rules can skip or compare them. Trados tracked changes: text inside
+``<mrk mtype="x-sdl-deleted">`` is not part of the translation, ``x-sdl-added`` text is.
+``segment.line`` is the line of the ``<target>`` element (where the MT text is);
+``meta["unit_line"]`` that of the unit. When a file holds several ``<file>`` elements, ids are prefixed with the file's name, since unit
 ids are only unique within one ``<file>``. A unit without a target is an error: skipping
 it would hide an untranslated text from the report.
 """
@@ -45,6 +46,8 @@ from mtqc.readers.xmlsafe import (
     preserves_space,
 )
 
+#: Trados (SDLXLIFF) tracked changes: deleted text is not part of the translation
+DELETED = "x-sdl-deleted"
 #: standalone placeholders: one visible token each
 PLACEHOLDERS = frozenset({"x", "ph"})
 #: begin/end codes of paired formatting, and isolated ones: their content is native code
@@ -79,6 +82,8 @@ def classify(elem: Element) -> Code | None:
             close=_attr(elem, "dispEnd", "equivEnd") or "",
         )
     if name in ("sm", "em"):  # 2.0 annotation markers: no content, no code
+        return Code(name, code_id, drop=True)
+    if name == "mrk" and elem.get("mtype") == DELETED:  # Trados: a tracked deletion
         return Code(name, code_id, drop=True)
     return None  # <mrk> and anything else: its text is text
 
