@@ -816,3 +816,81 @@ def test_trados_tracked_changes_other_languages(tmp_path, src, tgt, source, targ
     (seg,) = read_segments(write(tmp_path, "d.sdlxliff", xml))
     assert seg.mt == read
     assert [c["text"] for c in seg.meta["codes"]["mt"] if c["code"] == "x"] in ([], ["{0}"])
+
+
+# --------------------------------------------------------------------------- not to translate, empty
+
+
+def _cli(args, capsys):
+    from mtqc.cli import main
+
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_translate_no_units_are_skipped_and_counted(tmp_path):
+    from mtqc.readers import iter_segments
+
+    xml = (
+        '<xliff version="1.2"><file original="ui" source-language="en" target-language="de">'
+        '<body>\n<trans-unit id="brand" translate="no"><source>Acme Cloud</source></trans-unit>\n'
+        '<trans-unit id="1"><source>Save</source><target>Speichern</target></trans-unit>\n'
+        '<group id="legal" translate="no">\n'
+        '<trans-unit id="2"><source>© Acme</source><target>© Acme</target></trans-unit>\n'
+        '<trans-unit id="3" translate="yes"><source>Terms</source><target>AGB</target></trans-unit>\n'
+        "</group></body></file></xliff>"
+    )
+    stream = iter_segments(write(tmp_path, "ui.xlf", xml))
+    assert [(s.id, s.mt) for s in stream] == [("1", "Speichern"), ("3", "AGB")]
+    assert stream.skipped == {"translate=no": 2}
+
+
+def test_xliff20_translate_no_and_all_skipped_is_no_segments(tmp_path):
+    from mtqc.readers import iter_segments
+
+    units = (
+        '<unit id="a" translate="no"><segment><source>iPhone</source></segment></unit>\n'
+        '<unit id="b"><segment><source>Hello</source><target>Hallo</target></segment></unit>'
+    )
+    stream = iter_segments(write(tmp_path, "a.xlf", _xlf2(units)))
+    assert [s.id for s in stream] == ["b"]
+    assert stream.skipped == {"translate=no": 1}
+    only = '<unit id="a" translate="no"><segment><source>iPhone</source></segment></unit>'
+    err = error(write(tmp_path, "b.xlf", _xlf2(only)))
+    assert 'all 1 <unit> elements are marked translate="no"' in err.problem
+
+
+def test_memoq_not_started_empty_target_is_flagged_u006(tmp_path, capsys):
+    xml = (
+        '<xliff version="1.2" xmlns:mq="MQXliff"><file original="a" source-language="nl-NL" '
+        'target-language="en-GB"><body>\n'
+        '<trans-unit id="1" mq:status="NotStarted"><source>Klik op Opslaan.</source>'
+        '<target xml:space="preserve"> </target></trans-unit>\n'
+        '<trans-unit id="2"><source>Klik op Annuleren.</source><target>Click Cancel.</target>'
+        "</trans-unit>\n</body></file></xliff>"
+    )
+    path = write(tmp_path, "job.xlf", xml)
+    segs = read_segments(path)
+    assert [s.mt for s in segs] == [" ", "Click Cancel."]
+    assert "U006" in _rule_codes(segs[0])
+    assert "U006" not in _rule_codes(segs[1])
+    code, out, _ = _cli(["check", path, "-f", "jsonl"], capsys)
+    assert code == 1
+    assert '"U006"' in out
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("empty.tsv", "id\tsrc\tmt\n1\tDas Haus ist rot.\tThe house is red.\n2\tGuten Tag.\t\n"),
+        ("empty.csv", 'id,src,mt\n1,"Hola, mundo.","Hello, world."\n2,¿Qué tal?,"  "\n'),
+        (
+            "empty.jsonl",
+            '{"id": "1", "src": "你好。", "mt": "Hello."}\n{"id": "2", "src": "再见。", "mt": ""}\n',
+        ),
+    ],
+)
+def test_empty_mt_cell_with_a_source_is_flagged_u006(tmp_path, name, data):
+    segs = read_segments(write(tmp_path, name, data))
+    assert ["U006" in _rule_codes(s) for s in segs] == [False, True]

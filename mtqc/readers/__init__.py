@@ -65,6 +65,7 @@ from mtqc.readers.xliff import read_xliff
 __all__ = [
     "FORMATS",
     "MAX_META_DEPTH",
+    "SegmentStream",
     "MAX_SEGMENT_CHARS",
     "detect_format",
     "iter_segments",
@@ -142,7 +143,7 @@ def iter_segments(
     src_lang: str | None = None,
     tgt_lang: str | None = None,
     stdin: TextIO | BinaryIO | None = None,
-) -> Iterator[Segment]:
+) -> SegmentStream:
     """The segments of ``mt`` one at a time, as :func:`read_segments` reads them.
 
     Arguments are checked now; the input is read as the iterator is advanced. Text, TSV,
@@ -171,7 +172,33 @@ def iter_segments(
         raise InputError(STDIN_NAME, "only one input can be read from stdin ('-')")
     for path in parallel.values():
         check_path(path)
-    return _iter(mt, parallel, fmt, src_lang=src_lang, tgt_lang=tgt_lang, stdin=stdin)
+    stream = SegmentStream()
+    stream._it = _iter(
+        mt,
+        parallel,
+        fmt,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        stdin=stdin,
+        skipped=stream.skipped,
+    )
+    return stream
+
+
+class SegmentStream(Iterator[Segment]):
+    """The segments of an input, one at a time (what :func:`iter_segments` returns).
+
+    ``skipped`` counts the units the input holds that are not segments, by reason (today
+    ``"translate=no"``: XLIFF units marked not to translate); it is complete once the
+    stream is exhausted (XLIFF is parsed whole before the first segment is given).
+    """
+
+    def __init__(self) -> None:
+        self.skipped: dict[str, int] = {}
+        self._it: Iterator[Segment] = iter(())
+
+    def __next__(self) -> Segment:
+        return next(self._it)
 
 
 def _iter(
@@ -182,11 +209,14 @@ def _iter(
     src_lang: str | None,
     tgt_lang: str | None,
     stdin: TextIO | BinaryIO | None,
+    skipped: dict[str, int],
 ) -> Iterator[Segment]:
     if fmt in ("xliff", "tmx"):
         source = _checked_load(mt, stdin)
         lines: Lines | None = None
-        segments: Iterable[Segment] = _read(source, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
+        segments: Iterable[Segment] = _read(
+            source, fmt, src_lang=src_lang, tgt_lang=tgt_lang, skipped=skipped
+        )
         name = source.name
     else:
         lines = Lines(mt, stdin=stdin)
@@ -277,7 +307,14 @@ def _no_segments(name: str) -> InputError:
     )
 
 
-def _read(source: Source, fmt: str, *, src_lang: str | None, tgt_lang: str | None):
+def _read(
+    source: Source,
+    fmt: str,
+    *,
+    src_lang: str | None,
+    tgt_lang: str | None,
+    skipped: dict[str, int] | None = None,
+):
     if fmt == "text":
         segments = read_text(source)
     elif fmt == "tsv":
@@ -287,7 +324,7 @@ def _read(source: Source, fmt: str, *, src_lang: str | None, tgt_lang: str | Non
     elif fmt == "jsonl":
         segments = read_jsonl(source)
     elif fmt == "xliff":
-        segments = read_xliff(source)
+        segments = read_xliff(source, skipped)
     else:
         segments = read_tmx(source, src_lang=src_lang, tgt_lang=tgt_lang)
     if not segments:

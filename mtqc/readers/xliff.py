@@ -26,6 +26,7 @@ it would hide an untranslated text from the report.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from mtqc.errors import InputError
@@ -46,6 +47,8 @@ from mtqc.readers.xmlsafe import (
     preserves_space,
 )
 
+#: ``skipped`` key: units marked ``translate="no"``
+SKIPPED_NO = "translate=no"
 #: Trados (SDLXLIFF) tracked changes: deleted text is not part of the translation
 DELETED = "x-sdl-deleted"
 #: standalone placeholders: one visible token each
@@ -94,8 +97,10 @@ _NO_TARGET_HINT = (
 )
 
 
-def read_xliff(source: Source) -> list[Segment]:
-    """Read an XLIFF 1.2 or 2.0 document."""
+def read_xliff(source: Source, skipped: dict[str, int] | None = None) -> list[Segment]:
+    """Read an XLIFF 1.2 or 2.0 document; units marked ``translate="no"`` (on the unit, or
+    inherited from its ``<group>`` or ``<file>``) are not segments: they are counted in
+    ``skipped["translate=no"]`` when ``skipped`` is given."""
     doc = parse_document(source, "xliff", "an XLIFF")
     root = doc.root
     version = root.get("version", "")
@@ -106,8 +111,16 @@ def read_xliff(source: Source) -> list[Segment]:
     files = children(root, "file")
     for file in files:
         reader.read_file(file, prefix=len(files) > 1)
+    if reader.skipped and skipped is not None:
+        skipped[SKIPPED_NO] = skipped.get(SKIPPED_NO, 0) + reader.skipped
     if not reader.segments:
         unit = "<unit>" if isinstance(reader, _Xliff2) else "<trans-unit>"
+        if reader.skipped:
+            raise InputError(
+                source.name,
+                f'no segments: all {reader.skipped} {unit} elements are marked translate="no"',
+                hint="there is nothing to check in this file",
+            )
         raise InputError(
             source.name,
             f"no segments: the file has no {unit} elements",
@@ -121,6 +134,29 @@ class _Reader:
         self.source = source
         self.doc = doc
         self.segments: list[Segment] = []
+        self.skipped = 0  # units marked translate="no"
+
+    def units(self, file: Element, name: str) -> Iterator[Element]:
+        """The ``<name>`` units under ``file`` in document order, but those marked
+        ``translate="no"`` themselves or by a ``<file>``/``<group>`` around them, which
+        are counted in ``skipped``. Iterative: deep nesting is safe."""
+        stack = [(iter(file), file.get("translate") == "no")]
+        while stack:
+            it, no = stack[-1]
+            elem = next(it, None)
+            if elem is None:
+                stack.pop()
+                continue
+            tag = local(elem.tag)
+            translate = elem.get("translate")
+            inner = no if translate is None else translate == "no"
+            if tag == name:
+                if inner:
+                    self.skipped += 1
+                else:
+                    yield elem
+            elif tag == "group" or len(elem):
+                stack.append((iter(elem), inner if tag == "group" else no))
 
     def text(
         self, elem: Element | None, *context: Element | None, codes: dict | None = None, side="mt"
@@ -167,7 +203,7 @@ class _Xliff12(_Reader):
         doc_id = file.get("original") or self.source.stem
         src_lang = file.get("source-language") or None
         tgt_lang = file.get("target-language") or ""
-        for unit in descendants(file, "trans-unit"):
+        for unit in self.units(file, "trans-unit"):
             uid = self.unit_id(unit, "trans-unit")
             full_id = f"{doc_id}:{uid}" if prefix else uid
             target = child(unit, "target")
@@ -237,7 +273,7 @@ class _Xliff2(_Reader):
         doc_id = file.get("original") or file.get("id") or self.source.stem
         src_lang = root.get("srcLang") or None
         tgt_lang = root.get("trgLang") or ""
-        for unit in descendants(file, "unit"):
+        for unit in self.units(file, "unit"):
             uid = self.unit_id(unit, "unit")
             full_id = f"{doc_id}:{uid}" if prefix else uid
             segs = children(unit, "segment")
