@@ -894,3 +894,40 @@ def test_memoq_not_started_empty_target_is_flagged_u006(tmp_path, capsys):
 def test_empty_mt_cell_with_a_source_is_flagged_u006(tmp_path, name, data):
     segs = read_segments(write(tmp_path, name, data))
     assert ["U006" in _rule_codes(s) for s in segs] == [False, True]
+
+
+# --------------------------------------------------------------------------- ids
+
+
+def test_repeated_mid_in_a_segmented_unit_is_an_error_naming_unit_and_line(tmp_path):
+    xml = _SDL.format(
+        src="fr-FR",
+        tgt="en-US",
+        source="Un.",
+        target='One.</mrk>\n<mrk mtype="seg" mid="1">Two.',
+    )
+    err = error(write(tmp_path, "r.sdlxliff", xml))
+    assert "trans-unit '7'" in err.problem and "mid '1'" in err.problem
+    assert "first on line 5" in err.problem
+    assert err.line == 6
+
+
+def test_repeated_mid_in_seg_source_is_an_error_too(tmp_path):
+    xml = _SDL.format(src="de-DE", tgt="en-US", source="Eins.", target="One.").replace(
+        '<mrk mtype="seg" mid="1">Eins.</mrk>',
+        '<mrk mtype="seg" mid="1">Eins.</mrk> <mrk mtype="seg" mid="1">Zwei.</mrk>',
+    )
+    err = error(write(tmp_path, "r.sdlxliff", xml))
+    assert "<seg-source> has two segments with mid '1'" in err.problem
+
+
+def test_single_line_tmx_without_tuids_numbers_its_units(tmp_path):
+    tmx = (
+        '<tmx version="1.4"><header srclang="en"/><body>'
+        '<tu><tuv xml:lang="en"><seg>Yes</seg></tuv><tuv xml:lang="es"><seg>Sí</seg></tuv></tu>'
+        '<tu><tuv xml:lang="en"><seg>No</seg></tuv><tuv xml:lang="es"><seg>No</seg></tuv></tu>'
+        '<tu tuid="t"><tuv xml:lang="en"><seg>Hi</seg></tuv><tuv xml:lang="es"><seg>Hola</seg>'
+        "</tuv></tu></body></tmx>"
+    )
+    segs = read_segments(write(tmp_path, "one.tmx", tmx))
+    assert [(s.id, s.mt) for s in segs] == [("one:1:1", "Sí"), ("one:1:2", "No"), ("t", "Hola")]

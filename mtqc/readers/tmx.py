@@ -5,7 +5,8 @@ header says ``*all*`` (or nothing), ``src_lang`` must be given; when a unit hold
 non-source variants, ``tgt_lang`` picks the MT. Language codes match case-insensitively,
 and ``en`` matches ``en-GB`` when there is no exact match. ``segment.line`` is the line of
 the MT's ``<seg>``; ``meta["unit_line"]`` that of the ``<tu>``; ``<prop>`` values go to
-``meta["props"]``.
+``meta["props"]``. A ``<tu>`` without ``tuid`` gets the id ``<file stem>:<line>``, and
+``<file stem>:<line>:<n>`` when several such units share a line (a one-line export).
 
 Inline codes are content: a ``<ph>`` (or ``<ut>``) is one opaque token, its native code
 (``<ph>{0}</ph>`` reads ``{0}``), else ``{ph:X}``; paired ``<bpt>``/``<ept>`` and ``<it>``
@@ -15,6 +16,7 @@ spans go to ``meta["codes"]`` as in :mod:`mtqc.readers.xliff`.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -59,8 +61,16 @@ def read_tmx(source: Source, *, src_lang: str | None, tgt_lang: str | None) -> l
     body = child(root, "body")
     segments: list[Segment] = []
     units = [] if body is None else children(body, "tu")
+    # a <tu> without tuid is named by its line; several on one line are numbered too
+    per_line = Counter(doc.line(tu) for tu in units if not (tu.get("tuid") or "").strip())
+    numbered: Counter[int] = Counter()
     for tu in units:
-        segments.append(_unit(source, doc, tu, srclang, tgt_lang))
+        seg = _unit(source, doc, tu, srclang, tgt_lang)
+        line = seg.meta["unit_line"]
+        if not (tu.get("tuid") or "").strip() and per_line[line] > 1:
+            numbered[line] += 1
+            seg.id = f"{seg.id}:{numbered[line]}"
+        segments.append(seg)
     if not segments:
         raise InputError(
             source.name,

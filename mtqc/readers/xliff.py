@@ -185,6 +185,28 @@ class _Reader:
             self.source.name, f"{what} has no <target>", line=line, hint=_NO_TARGET_HINT
         )
 
+    def seg_marks(self, elem: Element | None, uid: str) -> dict[str | None, Element]:
+        """``<mrk mtype="seg" mid=...>`` elements under ``elem``, by mid, in order; a mid
+        used twice is an error (one of the two segments would be lost)."""
+        marks: dict[str | None, Element] = {}
+        if elem is None:
+            return marks
+        for mark in descendants(elem, "mrk"):
+            if mark.get("mtype") != "seg":
+                continue
+            mid = mark.get("mid")
+            first = marks.setdefault(mid, mark)
+            if first is not mark:
+                raise InputError(
+                    self.source.name,
+                    f"trans-unit {uid!r}: <{local(elem.tag)}> has two segments with mid "
+                    f"{mid!r} (first on line {self.doc.line(first)})",
+                    line=self.doc.line(mark),
+                    hint="each segment of a unit needs its own mid: re-export the file from "
+                    "the translation tool, or renumber the mids",
+                )
+        return marks
+
     @staticmethod
     def notes(elem: Element) -> list[str]:
         """``<note>`` texts of a unit (1.2: direct children; 2.0: in ``<notes>``)."""
@@ -222,9 +244,9 @@ class _Xliff12(_Reader):
                 "doc_id": doc_id,
                 "source_file": self.source.name,
             }
-            marks = _seg_marks(target)
+            marks = self.seg_marks(target, uid)
             if marks:
-                src_marks = _seg_marks(child(unit, "seg-source"))
+                src_marks = self.seg_marks(child(unit, "seg-source"), uid)
                 for mid, mark in marks.items():
                     seg_id = full_id if len(marks) == 1 else f"{full_id}:{mid}"
                     codes: dict = {}
@@ -258,13 +280,6 @@ class _Xliff12(_Reader):
                     **common,
                 )
             )
-
-
-def _seg_marks(elem: Element | None) -> dict[str | None, Element]:
-    """``<mrk mtype="seg" mid=...>`` elements under ``elem``, by mid, in order."""
-    if elem is None:
-        return {}
-    return {m.get("mid"): m for m in descendants(elem, "mrk") if m.get("mtype") == "seg"}
 
 
 class _Xliff2(_Reader):
