@@ -172,7 +172,7 @@ def test_rules_and_rule_docs(capsys):
         (lambda d: write(d, "empty.txt", ""), "no segments"),
         (lambda d: write_bytes(d, "bin.txt", b"\x00\x01\x02binary"), "binary"),
         (lambda d: d / "missing.txt", "no such file"),
-        (lambda d: write(d, "x.docx", "hello"), "--input-format"),
+        (lambda d: write_bytes(d, "x.docx", b"PK\x03\x04\x14\x00\x00\x00"), "binary"),
         (lambda d: write(d, "bad.xlf", "<xliff><file><body><trans-unit>"), "XML"),
         (lambda d: write(d, "ent.xlf", XXE), "entit"),
         (lambda d: write(d, "long.txt", "word " * 200_000 + "\n"), "characters"),

@@ -1,6 +1,6 @@
 """Fuzzing every reader: mutated inputs give segments or a user error, nothing else.
 
-Each of the seven readers (plain text, TSV, CSV, JSONL, XLIFF 1.2, XLIFF 2.0, TMX) gets
+Each of the eight readers (plain text, TSV, CSV, JSONL, XLIFF 1.2, XLIFF 2.0, TMX, PO) gets
 a bounded number of inputs mutated from a valid file (byte flips, insertions, deletions,
 duplicated and swapped lines, truncation, and format-specific tokens: lone surrogates,
 NUL, deep nesting, huge numbers, entities, broken quotes ...). Reading one must either
@@ -41,6 +41,7 @@ READERS: dict[str, tuple[str, list[str]]] = {
     "xliff12": ("xliff", ["xliff12.xlf", "segmented.sdlxliff"]),
     "xliff20": ("xliff", ["xliff20.xlf"]),
     "tmx": ("tmx", ["memory.tmx"]),
+    "po": ("po", ["messages.po"]),
 }
 
 COMMON = [
@@ -147,6 +148,29 @@ TOKENS: dict[str, list[bytes]] = {
         b'xmlns="urn:x"',
         b'id=""',
         b"<x/>",
+        b'<x id="1" equiv-text="{0}"/>',
+        b'<ph id="2" disp="{{ n }}" equiv="I"/>',
+        b'<pc id="3" dispStart="&lt;b&gt;">',
+        b"</pc>",
+        b'<mrk mtype="x-sdl-deleted">',
+        b'<mrk mtype="x-sdl-added">',
+        b'translate="no"',
+        b'<group translate="no">',
+        b"</group>",
+    ],
+    "po": [
+        b'msgid "',
+        b'msgstr "',
+        b'msgstr[1] "',
+        b'msgid_plural "',
+        b'msgctxt "',
+        b"#, fuzzy\n",
+        b"#~ ",
+        b"#: a.py:1\n",
+        b'\\"',
+        b"\\n",
+        b'"\n',
+        b'""',
     ],
 }
 
@@ -258,7 +282,7 @@ def test_fuzzed_inputs_through_the_whole_cli_exit_0_1_or_2(reader, tmp_path, cap
     """Accepted fuzz inputs go through the rules and every output format."""
     from mtqc.cli import main
 
-    ext = {"text": ".txt", "tsv": ".tsv", "csv": ".csv", "jsonl": ".jsonl"}.get(
+    ext = {"text": ".txt", "tsv": ".tsv", "csv": ".csv", "jsonl": ".jsonl", "po": ".po"}.get(
         READERS[reader][0], ".xlf" if reader.startswith("xliff") else ".tmx"
     )
     formats = ["json", "jsonl", "csv", "html", "sarif", "junit", "github", "text"]

@@ -580,6 +580,11 @@ def test_one_megabyte_field_in_tsv_and_jsonl(tmp_path):
         ("a.xliff", "xliff"),
         ("a.sdlxliff", "xliff"),
         ("a.tmx", "tmx"),
+        ("job.nl-en.mqxliff", "xliff"),
+        ("job.MXLIFF", "xliff"),
+        ("messages.po", "po"),
+        ("messages.pot", "po"),
+        ("missing.hyp", "text"),
         ("-", "text"),
     ],
 )
@@ -588,11 +593,9 @@ def test_detect_format(path, fmt):
     assert fmt in FORMATS
 
 
-def test_unknown_extension_lists_formats_and_the_flag(tmp_path):
-    err = error(write(tmp_path, "story.docx", "text"))
-    assert "cannot tell the input format: extension '.docx'" in err.problem
-    assert "--input-format" in err.hint
-    assert all(name in err.hint for name in FORMATS)
+def test_a_binary_file_with_an_unknown_extension_is_refused_as_binary(tmp_path):
+    err = error(write(tmp_path, "story.docx", b"PK\x03\x04\x14\x00\x06\x00word/document.xml"))
+    assert "binary file" in err.problem
 
 
 def test_unknown_format_name(tmp_path):
@@ -931,3 +934,116 @@ def test_single_line_tmx_without_tuids_numbers_its_units(tmp_path):
     )
     segs = read_segments(write(tmp_path, "one.tmx", tmx))
     assert [(s.id, s.mt) for s in segs] == [("one:1:1", "Sí"), ("one:1:2", "No"), ("t", "Hola")]
+
+
+# --------------------------------------------------------------------------- more file types
+
+PO = r"""# French translation
+msgid ""
+msgstr ""
+"Language: fr_CA\n"
+"Content-Type: text/plain; charset=UTF-8\n"
+
+#. Shown in the toolbar
+#: src/app.py:12 src/menu.py:40
+#, python-format
+msgctxt "menu"
+msgid "Open %s"
+msgstr "Ouvrir %s"
+
+#, fuzzy
+msgid "Close"
+msgstr "Fermé"
+
+msgid "Save"
+msgstr ""
+
+msgid "One file"
+msgid_plural "%d files"
+msgstr[0] "Un fichier"
+msgstr[1] "%d fichiers"
+
+#~ msgid "Old"
+#~ msgstr "Vieux"
+"""
+
+
+def test_po_entries_meta_plurals_fuzzy_and_obsolete(tmp_path):
+    from mtqc.readers import iter_segments
+
+    stream = iter_segments(write(tmp_path, "fr.po", PO))
+    segs = list(stream)
+    assert [(s.id, s.src, s.mt, s.line) for s in segs] == [
+        ("fr:7", "Open %s", "Ouvrir %s", 7),
+        ("fr:14", "Close", "Fermé", 14),
+        ("fr:18", "Save", "", 18),
+        ("fr:21[0]", "One file", "Un fichier", 21),
+        ("fr:21[1]", "%d files", "%d fichiers", 21),
+    ]
+    assert stream.skipped == {"obsolete": 1}
+    assert segs[0].meta == {
+        "msgctxt": "menu",
+        "occurrences": ["src/app.py:12", "src/menu.py:40"],
+        "flags": ["python-format"],
+        "comment": "Shown in the toolbar",
+    }
+    assert segs[1].meta["fuzzy"] is True
+    assert {s.tgt_lang for s in segs} == {"fr-CA"}
+    assert "U006" in _rule_codes(segs[2])  # untranslated entry
+
+
+def test_pot_template_and_a_broken_po_file(tmp_path):
+    segs = read_segments(write(tmp_path, "app.pot", 'msgid "Hello"\nmsgstr ""\n'))
+    assert [(s.src, s.mt) for s in segs] == [("Hello", "")]
+    err = error(write(tmp_path, "bad.po", 'msgid "Hello"\nHallo\nmsgstr ""\n'))
+    assert "cannot be read as a gettext PO file: Syntax error" in err.problem
+    assert err.line == 2
+
+
+def test_po_file_cannot_take_parallel_files(tmp_path):
+    err = error(write(tmp_path, "a.po", 'msgid "a"\nmsgstr "b"\n'), ref=fx("short.ref.txt"))
+    assert "PO files carry the source themselves" in err.hint
+
+
+@pytest.mark.parametrize("name", ["job.mqxliff", "job.mxliff"])
+def test_memoq_and_phrase_extensions_are_xliff(tmp_path, name):
+    (seg,) = read_segments(write(tmp_path, name, _xlf12("Hallo", "Hello", lang="de")))
+    assert (seg.mt, seg.src, seg.tgt_lang) == ("Hallo", "Hello", "de")
+
+
+def test_unknown_extension_is_read_as_plain_text_with_a_reference(tmp_path, capsys):
+    hyp = write(tmp_path, "out.hyp", "The cat sat on the mat.\nIt was late.\n")
+    ref = write(tmp_path, "ref.txt", "The cat sat on the mat.\nIt was late.\n")
+    segs = read_segments(hyp, ref=ref)
+    assert [(s.id, s.mt, s.ref) for s in segs] == [
+        ("out:1", "The cat sat on the mat.", "The cat sat on the mat."),
+        ("out:2", "It was late.", "It was late."),
+    ]
+    code, _, err = _cli(["check", hyp, "--ref", ref], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fmt"),
+    [
+        ("newstest2019.zh-en.en", "他说。\nHe said.\n", "text"),
+        ("newstest.de-en.de", "<b>Fett</b> gedruckt.\n", "text"),
+        ("hyp", "Just text\n", "text"),
+        ("system.out", '{"mt": "Hello.", "src": "Hallo."}\n', "jsonl"),
+        ("system.out", "{not json}\n", "text"),
+        ("export.xml", _xlf12("Bonjour", "Hello", lang="fr"), "xliff"),
+        (
+            "memory.dat",
+            '\ufeff<?xml version="1.0"?>\n<!-- tm -->\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n'
+            '<tmx version="1.4"><header srclang="en"/><body><tu tuid="1">'
+            '<tuv xml:lang="en"><seg>Hi</seg></tuv><tuv xml:lang="pl"><seg>Cześć</seg></tuv>'
+            "</tu></body></tmx>",
+            "tmx",
+        ),
+        ("catalog.txt.orig", 'msgid "Hi"\nmsgstr "Hej"\n', "po"),
+    ],
+)
+def test_unknown_extensions_are_sniffed(tmp_path, name, data, fmt):
+    path = write(tmp_path, name, data)
+    assert detect_format(path) == fmt
+    assert read_segments(path)

@@ -11,8 +11,14 @@ tsv       .tsv                           row, under a header row naming the colu
 csv       .csv                           row, under a header row naming the columns
 jsonl     .jsonl .ndjson                 line holding a JSON object
 xliff     .xlf .xliff .sdlxliff          ``<trans-unit>`` (1.2) / ``<segment>`` (2.0)
+          .mqxliff .mxliff               (memoQ, Phrase)
 tmx       .tmx                           ``<tu>``
+po        .po .pot                       gettext entry (``msgid`` → src, ``msgstr`` → mt)
 ========  =============================  ==============================================
+
+Any other extension (``out.hyp``, ``newstest.zh-en.en``, none) is sniffed
+(:mod:`mtqc.readers.sniff`): an ``<xliff>``/``<tmx>`` root, a gettext catalogue, JSON
+lines; anything else is plain text.
 
 Records (TSV, CSV, JSONL) use the fields ``mt`` (or ``hyp``), ``ref``, ``src``, ``bt``,
 ``id``, ``doc``, ``src_lang``, ``tgt_lang``; any other field is kept in ``Segment.meta``.
@@ -55,6 +61,8 @@ from mtqc.readers.decode import (
     load,
 )
 from mtqc.readers.jsonl import iter_jsonl, read_jsonl
+from mtqc.readers.po import read_po
+from mtqc.readers.sniff import SNIFF_BYTES, sniff
 from mtqc.readers.tabular import iter_tabular, read_tabular
 from mtqc.readers.text import attach_parallel_iter, iter_text, read_text
 from mtqc.readers.textcheck import MAX_META_DEPTH
@@ -72,7 +80,9 @@ __all__ = [
     "read_segments",
 ]
 
-FORMATS: tuple[str, ...] = ("text", "tsv", "csv", "jsonl", "xliff", "tmx")
+FORMATS: tuple[str, ...] = ("text", "tsv", "csv", "jsonl", "xliff", "tmx", "po")
+#: formats parsed whole (loaded, then given out unit by unit)
+WHOLE: frozenset[str] = frozenset({"xliff", "tmx", "po"})
 
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -83,27 +93,32 @@ EXTENSIONS: dict[str, str] = {
     ".xlf": "xliff",
     ".xliff": "xliff",
     ".sdlxliff": "xliff",
+    ".mqxliff": "xliff",
+    ".mxliff": "xliff",
     ".tmx": "tmx",
+    ".po": "po",
+    ".pot": "po",
 }
 
 _FORMAT_HINT = "pass --input-format with one of: " + ", ".join(FORMATS)
 
 
 def detect_format(path: str) -> str:
-    """The format name for ``path`` by its extension (``"-"`` is ``"text"``)."""
+    """The format name for ``path`` by its extension (``"-"`` is ``"text"``); a file with
+    any other extension is sniffed (:func:`mtqc.readers.sniff.sniff`), and one that cannot
+    be read is ``"text"`` (reading it then says why)."""
     if path == STDIN:
         return "text"
     suffix = Path(path).suffix.lower()
+    known = EXTENSIONS.get(suffix)
+    if known is not None:
+        return known
     try:
-        return EXTENSIONS[suffix]
-    except KeyError:
-        known = ", ".join(EXTENSIONS)
-        what = f"extension {suffix!r}" if suffix else "no extension"
-        raise InputError(
-            path,
-            f"cannot tell the input format: {what} (known: {known})",
-            hint=_FORMAT_HINT,
-        ) from None
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return "text"
+    return sniff(head)
 
 
 def read_segments(
@@ -165,7 +180,7 @@ def iter_segments(
             f"{flags} can only be used with plain-text MT, and this input is {fmt}",
             hint=f"put the texts into columns/fields of the {fmt} input instead"
             if fmt in ("tsv", "csv", "jsonl")
-            else "XLIFF and TMX files carry the source themselves",
+            else "XLIFF, TMX and PO files carry the source themselves",
         )
     paths = [mt, *parallel.values()]
     if paths.count(STDIN) > 1:
@@ -189,7 +204,8 @@ class SegmentStream(Iterator[Segment]):
     """The segments of an input, one at a time (what :func:`iter_segments` returns).
 
     ``skipped`` counts the units the input holds that are not segments, by reason (today
-    ``"translate=no"``: XLIFF units marked not to translate); it is complete once the
+    ``"translate=no"``: XLIFF units marked not to translate; ``"obsolete"``: ``#~`` PO
+    entries); it is complete once the
     stream is exhausted (XLIFF is parsed whole before the first segment is given).
     """
 
@@ -211,7 +227,7 @@ def _iter(
     stdin: TextIO | BinaryIO | None,
     skipped: dict[str, int],
 ) -> Iterator[Segment]:
-    if fmt in ("xliff", "tmx"):
+    if fmt in WHOLE:
         source = _checked_load(mt, stdin)
         lines: Lines | None = None
         segments: Iterable[Segment] = _read(
@@ -325,6 +341,8 @@ def _read(
         segments = read_jsonl(source)
     elif fmt == "xliff":
         segments = read_xliff(source, skipped)
+    elif fmt == "po":
+        segments = read_po(source, skipped)
     else:
         segments = read_tmx(source, src_lang=src_lang, tgt_lang=tgt_lang)
     if not segments:
