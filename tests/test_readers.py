@@ -1047,3 +1047,48 @@ def test_unknown_extensions_are_sniffed(tmp_path, name, data, fmt):
     path = write(tmp_path, name, data)
     assert detect_format(path) == fmt
     assert read_segments(path)
+
+
+# --------------------------------------------------------------------------- declared encodings
+
+
+def test_xliff_declared_windows_1252_is_decoded_as_declared(tmp_path):
+    xml = '<?xml version="1.0" encoding="windows-1252"?>\n' + _xlf12(
+        "Café – “déjà vu” for 5 €", "Café – « déjà vu » pour 5 €"
+    )
+    (seg,) = read_segments(write(tmp_path, "cp.xlf", xml.encode("cp1252")))
+    assert seg.mt == "Café – “déjà vu” for 5 €"
+    assert seg.src == "Café – « déjà vu » pour 5 €"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("ISO-8859-2", "Zażółć gęślą jaźń"),
+        ("Shift_JIS", "こんにちは、世界。"),
+        ("KOI8-R", "Привет, мир."),
+        ("UTF-16", "Grüße, 世界."),
+    ],
+)
+def test_tmx_in_other_declared_encodings(tmp_path, encoding, text):
+    tmx = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n<tmx version="1.4"><header srclang="en"/>'
+        f'<body>\n<tu tuid="1"><tuv xml:lang="en"><seg>Hello</seg></tuv><tuv xml:lang="xx">'
+        f"<seg>{text}</seg></tuv></tu>\n</body></tmx>"
+    )
+    (seg,) = read_segments(write(tmp_path, "m.tmx", tmx.encode(encoding)))
+    assert seg.mt == text
+
+
+def test_declared_encoding_errors_are_input_errors(tmp_path):
+    head = '<?xml version="1.0" encoding="{}"?>\n'
+    err = error(write(tmp_path, "a.xlf", head.format("x-unknown") + _xlf12("a", "b")))
+    assert "declares the encoding 'x-unknown'" in err.problem
+    err = error(write(tmp_path, "b.xlf", head.format("zlib_codec") + _xlf12("a", "b")))
+    assert "declares the encoding 'zlib_codec'" in err.problem
+    bad = (head.format("Shift_JIS") + _xlf12("a", "b")).encode() + b"\x81"
+    err = error(write(tmp_path, "c.xlf", bad))
+    assert "is not valid Shift_JIS" in err.problem and err.line == 5
+    # a file that says nothing is UTF-8, with the usual message
+    err = error(write(tmp_path, "d.xlf", _xlf12("Caf\xe9", "b").encode("latin-1")))
+    assert "is not valid UTF-8" in err.problem

@@ -27,7 +27,9 @@ Guarantees, whatever the format:
 
 * every problem is an :class:`~mtqc.errors.InputError` naming the file (``<stdin>`` for
   ``-``), the line where known, and what to do;
-* input must be UTF-8 (a BOM is allowed); CRLF and CR line ends are read as LF;
+* input must be UTF-8 (a BOM is allowed), but an XML file (XLIFF, TMX) is decoded as its
+  ``<?xml encoding?>`` declaration says (or as UTF-16 with a UTF-16 BOM); CRLF and CR
+  line ends are read as LF;
 * nothing is dropped or truncated silently: an empty input, a unit without a translation,
   parallel files of different lengths and duplicate ids are errors;
 * text holds no NUL (U+0000) and no unpaired surrogate (U+D800–U+DFFF), and metadata
@@ -228,7 +230,7 @@ def _iter(
     skipped: dict[str, int],
 ) -> Iterator[Segment]:
     if fmt in WHOLE:
-        source = _checked_load(mt, stdin)
+        source = _checked_load(mt, stdin, fmt)
         lines: Lines | None = None
         segments: Iterable[Segment] = _read(
             source, fmt, src_lang=src_lang, tgt_lang=tgt_lang, skipped=skipped
@@ -300,8 +302,8 @@ def _resolve_format(mt: str, name: str, fmt: str | None) -> str:
     return normalized
 
 
-def _checked_load(path: str, stdin: TextIO | BinaryIO | None) -> Source:
-    source = load(path, stdin=stdin)
+def _checked_load(path: str, stdin: TextIO | BinaryIO | None, fmt: str) -> Source:
+    source = load(path, stdin=stdin, xml=fmt in ("xliff", "tmx"))
     if not source.text.strip():
         raise _empty(source.name)
     return source

@@ -4,10 +4,13 @@ Every reader starts here, so every format gets the same checks with the same mes
 missing file, directory, binary data, UTF-16, invalid UTF-8 (with byte offset and line),
 empty input. The text that comes out has no byte-order mark and only ``\\n`` line ends
 (CRLF and lone CR are converted), so line numbers agree with what an editor shows.
+XML documents are decoded as their declaration says (:func:`decode_xml`).
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,12 +63,17 @@ def _missing(path: str) -> InputError:
     return InputError(path, "no such file", hint="check the path and the spelling")
 
 
-def load(path: str, *, stdin: TextIO | BinaryIO | None = None) -> Source:
-    """Read ``path`` (or stdin for ``"-"``) and return its checked, normalised text."""
+def load(path: str, *, stdin: TextIO | BinaryIO | None = None, xml: bool = False) -> Source:
+    """Read ``path`` (or stdin for ``"-"``) and return its checked, normalised text.
+
+    ``xml``: the input is an XML document, decoded as its declaration says
+    (:func:`decode_xml`) rather than as UTF-8 only.
+    """
+    decoder = decode_xml if xml else decode
     if path == STDIN:
         stream = stdin if stdin is not None else _default_stdin()
         data = stream.read()
-        return Source(STDIN_NAME, "stdin", decode(STDIN_NAME, data))
+        return Source(STDIN_NAME, "stdin", decoder(STDIN_NAME, data))
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -81,7 +89,7 @@ def load(path: str, *, stdin: TextIO | BinaryIO | None = None) -> Source:
         if p.is_dir():
             raise _directory(path) from None
         raise InputError(path, f"cannot be read: {exc.strerror or exc}") from None
-    return Source(path, p.stem, decode(path, data))
+    return Source(path, p.stem, decoder(path, data))
 
 
 def _default_stdin() -> TextIO | BinaryIO:
@@ -121,6 +129,53 @@ def decode(name: str, data: bytes | str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+_XML_DECL = re.compile(rb"""\A<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def decode_xml(name: str, data: bytes | str) -> str:
+    """Decode an XML document as its declaration says (``<?xml ... encoding="X"?>``).
+
+    UTF-8 (the XML default) gets :func:`decode`'s checks and messages. Another declared
+    encoding (``windows-1252``, ``ISO-8859-1``, ``Shift_JIS`` ...) is decoded strictly as
+    declared; a UTF-16 byte-order mark means UTF-16, whatever the declaration. An unknown
+    encoding name, or bytes that are not valid in the declared encoding, are errors naming
+    the byte offset and the line. The text that comes out is what :func:`decode` gives:
+    no BOM, no NUL, ``\n`` line ends.
+    """
+    if isinstance(data, str):
+        return decode(name, data)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        declared = _XML_DECL.match(data.removeprefix(b"\xef\xbb\xbf"))
+        encoding = declared.group(1).decode("ascii") if declared else "utf-8"
+    try:
+        info = codecs.lookup(encoding)
+        if not getattr(info, "_is_text_encoding", True):  # base64, zlib, rot13 ...
+            raise LookupError(encoding)
+    except LookupError:
+        raise InputError(
+            name,
+            f"declares the encoding {encoding!r}, which mtqc does not know",
+            line=1,
+            hint=_iconv_hint(name, encoding) + " and change the declaration to UTF-8",
+        ) from None
+    if info.name == "utf-8":
+        return decode(name, data)
+    try:
+        text = data.decode(info.name)
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+        raise InputError(
+            name,
+            f"is not valid {encoding}, the encoding its XML declaration names: byte "
+            f"0x{data[offset : offset + 1].hex()} at byte offset {offset} cannot be decoded",
+            line=_line_at(data[:offset]),
+            hint="fix the encoding in the <?xml ...?> declaration, or re-save the file as UTF-8",
+        ) from None
+    return decode(name, text)
 
 
 def _line_at(prefix: bytes | str) -> int:
