@@ -313,7 +313,7 @@ def _empty(name: str) -> InputError:
     return InputError(
         name,
         "is empty: no segments to check",
-        hint="give a file with one segment per line (or records, or XLIFF/TMX units)",
+        hint="give a file with one segment per line (or records, XLIFF/TMX units or PO entries)",
     )
 
 

@@ -26,7 +26,7 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 
 _BINARY_HINT = (
-    "mtqc reads UTF-8 text: plain text, TSV, CSV, JSONL, XLIFF or TMX; "
+    "mtqc reads text: plain text, TSV, CSV, JSONL, XLIFF, TMX or gettext PO; "
     "export word-processor or spreadsheet files to one of these first"
 )
 
