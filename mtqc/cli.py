@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--ref", help="reference translation, plain text parallel to MT")
     c.add_argument("--src", help="source text, plain text parallel to MT")
     c.add_argument("--bt", help="back-translation of the MT into the source language")
-    c.add_argument("--input-format", choices=("text", "tsv", "csv", "jsonl", "xliff", "tmx"))
+    c.add_argument("--input-format", choices=("text", "tsv", "csv", "jsonl", "xliff", "tmx", "po"))
     c.add_argument("--src-lang", help="source language code (detected if not given)")
     c.add_argument("--tgt-lang", help="target language code (default: en)")
     c.add_argument("--mode", help="force a mode: target-only, reference, source, round-trip")
@@ -380,6 +380,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             }
         )
         report.inputs["fail_on"] = fail_on
+        skipped = dict(getattr(segments, "skipped", {}) or {})
+        if skipped:  # units the reader left out on purpose, e.g. translate="no"
+            report.inputs["skipped"] = skipped
+            what = ", ".join(f"{n} ({why})" for why, n in sorted(skipped.items()))
+            print(f"mtqc: notice: units not checked: {what}", file=sys.stderr)
         if rec is not None:
             rec.finish(report, documents=run.summary.documents)
             report.inputs["run_id"] = str(rec.run_id)

@@ -298,3 +298,17 @@ def test_rule_documents_model_flag_codes_and_how_they_are_shown(capsys):
     assert "shown: as info hints only" in out
     code, _, err = run(["rule", "M999"], capsys)
     assert code == 2 and "no rule 'M999'" in err
+
+
+def test_skipped_units_are_counted_in_the_report_and_said(tmp_path, capsys):
+    xml = (
+        '<xliff version="1.2"><file original="ui" source-language="en" target-language="de">'
+        '<body>\n<trans-unit id="brand" translate="no"><source>Acme Cloud</source></trans-unit>\n'
+        '<trans-unit id="1"><source>Save</source><target>Speichern</target></trans-unit>\n'
+        "</body></file></xliff>"
+    )
+    path = write(tmp_path, "ui.xlf", xml)
+    code, out, err = run(["check", path, "-f", "json", "--fail-on", "none"], capsys)
+    assert code == 0
+    assert json.loads(out)["inputs"]["skipped"] == {"translate=no": 1}
+    assert "units not checked: 1 (translate=no)" in err
