@@ -126,13 +126,20 @@ def _is_code(text: str, start: int) -> bool:
     return bool(m) and (len(m.group()) <= 2 or any(c.isupper() for c in m.group()))
 
 
+#: Placeholders and inline-code tokens whose digits are ids, not quantities.
+_PLACEHOLDER_RE = re.compile(r"\{\{[^{}]{1,40}\}\}|\{[^{}\s]{1,40}\}|%\d+\$[sdif]|%[sdif]")
+
+
 def find_numbers(text: str, lang: str = "en") -> list[Num]:
     """The digit-written numbers of ``text`` with their possible values (scale words applied)."""
     regex = _NUM_RE_SPACE if lang_base(lang) in _SPACE_GROUP_LANGS else _NUM_RE_PLAIN
     out: list[Num] = []
+    codes = [c.span() for c in _PLACEHOLDER_RE.finditer(text)] if "{" in text or "%" in text else []
     for m in regex.finditer(text):
         if _is_code(text, m.start()):
             continue
+        if any(a <= m.start() < b for a, b in codes):
+            continue  # a placeholder or inline code ({0}, {x:2}, %1$s) is not a quantity
         values = set(number_values(m.group(1)))
         scale = m.group(2)
         if scale:
