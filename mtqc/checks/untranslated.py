@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +60,19 @@ ENGLISH_MARKERS = frozenset(_MARKER_TEXT.split())
 
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_HANGUL_RE = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 _detector_ready = False
 
 
 def _detect(text: str) -> tuple[str, float]:
-    """Top language and probability from langdetect, deterministic (seed 0)."""
+    """Top language and probability from langdetect, deterministic (seed 0).
+
+    Han-script text is named by its script rather than by the detector, which reads some
+    Traditional Chinese lines as Korean: Hangul → ``ko``, kana → ``ja``, Han only → ``zh``.
+    """
     global _detector_ready
     from langdetect import DetectorFactory, detect_langs
     from langdetect.lang_detect_exception import LangDetectException
@@ -77,7 +84,53 @@ def _detect(text: str) -> tuple[str, float]:
         best = detect_langs(text)[0]
     except LangDetectException:
         return "", 0.0
-    return lang_base(best.lang), float(best.prob)
+    lang = canonical_lang(best.lang)
+    if lang in ("zh", "ja", "ko"):
+        if _HANGUL_RE.search(text):
+            lang = "ko"
+        elif _KANA_RE.search(text):
+            lang = "ja"
+        elif _HAN_RE.search(text):
+            lang = "zh"
+    return lang, float(best.prob)
+
+
+#: Language codes that name the same language: old ISO 639 codes, macrolanguage members,
+#: script or region variants (``zh-cn``/``zh-tw`` reduce to ``zh`` by :func:`lang_base`).
+LANG_ALIASES = {
+    "nb": "no",
+    "nn": "no",
+    "iw": "he",
+    "in": "id",
+    "ji": "yi",
+    "tl": "fil",
+    "zsm": "ms",
+    "cmn": "zh",
+    "yue": "zh",
+}
+#: Close languages that a character n-gram detector cannot tell apart on a line of text:
+#: each counts as the other when it is the target (Bokmål text reads as Danish, Dutch UI
+#: text as Afrikaans, Malay as Indonesian, Croatian/Bosnian/Latin Serbian as each other).
+CLOSE_LANGUAGES = (
+    frozenset({"no", "da"}),
+    frozenset({"ms", "id"}),
+    frozenset({"sr", "hr", "bs", "sh", "cnr"}),
+    frozenset({"nl", "af"}),
+    frozenset({"cs", "sk"}),
+)
+
+
+def canonical_lang(tag: str | None) -> str:
+    """The primary subtag with aliases merged: ``nb-NO`` → ``no``, ``iw`` → ``he``, ``tl`` → ``fil``."""
+    base = lang_base(tag)
+    return LANG_ALIASES.get(base, base)
+
+
+def close_languages(a: str, b: str) -> bool:
+    """True when two canonical codes are the same language or close ones (:data:`CLOSE_LANGUAGES`)."""
+    if a == b:
+        return True
+    return any(a in group and b in group for group in CLOSE_LANGUAGES)
 
 
 def _has_markers(ws: list[tuple[int, int, str]], ratio: float) -> bool:
@@ -111,6 +164,7 @@ NL_LINE_LABELS = frozenset(_NL_LABEL_TEXT.split())
 #: Words common in both languages: evidence for neither.
 _SHARED_TEXT = "in is was over had men die me we as an al hand en van"
 SHARED_WORDS = frozenset(_SHARED_TEXT.split())
+_ALPHA_WORD_RE = re.compile(r"[^\W\d_]+")
 _LABEL_RE = re.compile(r"^\W*([^\W\d_]+)(?: ook)?\s*:", re.IGNORECASE)
 
 
@@ -150,6 +204,11 @@ def is_dutch_line(text: str) -> bool:
     Dutch words and at least three times as many Dutch as English words, or a Dutch
     caption label ("Foto:", "Lees ook:") followed by no English word.
     """
+    # fast path: English function words alone rule out "three times as many Dutch words"
+    low = _ALPHA_WORD_RE.findall(text.lower())
+    markers = sum(1 for w in low if w in ENGLISH_MARKERS)
+    if markers and 3 * markers > len(low) - markers:
+        return False
     dutch, english = dutch_line_evidence(text)
     m = _LABEL_RE.match(text)
     if m and m.group(1).lower() in NL_LINE_LABELS and english == 0:
@@ -162,7 +221,13 @@ def is_dutch_line(text: str) -> bool:
     "untranslated-line",
     "critical",
     "accuracy/untranslated",
-    options={"min_chars": 30, "min_words": 5, "min_prob": 0.9, "english_ratio": 0.1},
+    options={
+        "min_chars": 30,
+        "min_words": 5,
+        "min_prob": 0.9,
+        "english_ratio": 0.1,
+        "min_chars_other": 50,
+    },
 )
 def untranslated_line(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """The whole line is not in the target language.
@@ -172,7 +237,17 @@ def untranslated_line(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     (:func:`is_dutch_line`: at least two Dutch function, newsroom or frequent words and
     three times as many Dutch as English words, or a Dutch caption label such as
     "Foto:" or "Lees ook:"). Otherwise, a line whose language, as detected by langdetect
-    (seed 0), is not the target language with probability >= ``min_prob``. Only lines of at least
+    (seed 0), is not the target language with probability >= ``min_prob``.
+    Language codes are compared as languages, not strings: aliases are one language
+    (``nb``/``nn``/``no``, ``he``/``iw``, ``fil``/``tl``, ``id``/``in``, ``zh-CN``/``zh-TW``/``zh``),
+    and a detected language close to the target counts as the target (Norwegian/Danish,
+    Malay/Indonesian, Croatian/Bosnian/Serbian in Latin script, Dutch/Afrikaans,
+    Czech/Slovak), because a character n-gram detector cannot tell them apart on a line;
+    Han-script lines are named by script (Hangul → Korean, kana → Japanese, Han → Chinese).
+    A line is untranslated when it is detected as the *source* language (or one close to
+    it that is not close to the target), or when it is clearly some other language: then
+    it must also have at least ``min_chars_other`` letters (a confidence floor, since
+    short lines are where detectors err). Only lines of at least
     ``min_chars`` letters (and, for space-separated scripts, ``min_words`` words) are
     tested, because detection on short lines is unreliable; for an English target, a
     line with enough English function words (share >= ``english_ratio``) or with at
@@ -183,12 +258,13 @@ def untranslated_line(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     Why it matters: an untranslated line (the engine passed the source through, or the
     segment was never sent to MT) is a critical error for the reader.
     Example: ``De piloot vloog zijn helikopter naar het Oekraïense kamp.`` in an English
-    article (detected: nl).
+    article (detected: nl); not ``Kies Afdrukvoorbeeld in het menu Bestand.`` in a Dutch
+    target (detected: af, close to nl) nor any Bokmål line for ``tgt_lang="nb-NO"``.
     Use instead: translate the line.
     """
     text = seg.mt
-    tgt = lang_base(seg.tgt_lang) or "en"
-    src = lang_base(seg.src_lang)
+    tgt = canonical_lang(seg.tgt_lang) or "en"
+    src = canonical_lang(seg.src_lang)
     if tgt == "en" and src in ("", "nl") and is_dutch_line(text):
         dutch, _ = dutch_line_evidence(text)
         start = len(text) - len(text.lstrip())
@@ -223,9 +299,15 @@ def untranslated_line(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
         if caps / len(ws) > 0.6:
             return
     lang, prob = _detect(prose)
-    if not lang or lang == tgt or prob < opts["min_prob"]:
+    if not lang or prob < opts["min_prob"]:
         return
-    why = " (the source language)" if src and lang == src else ""
+    in_source = bool(src) and close_languages(lang, src) and not close_languages(src, tgt)
+    if not in_source:
+        if close_languages(lang, tgt):
+            return
+        if letters < opts["min_chars_other"]:
+            return  # short, and not the source language: too little evidence
+    why = " (the source language)" if in_source else ""
     start = len(text) - len(text.lstrip())
     yield Hit(
         start,
@@ -283,6 +365,7 @@ def _dutch_vocabulary() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=65536)
 def split_dutch_compound(word: str) -> tuple[str, str] | None:
     """``"woonvisie"`` → ``("woon", "visie")``: a lowercase word of 8+ letters that is not a
     common English word and splits into two Dutch words (head of 3+ letters, with an
