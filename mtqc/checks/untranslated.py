@@ -204,13 +204,15 @@ def is_dutch_line(text: str) -> bool:
     Dutch words and at least three times as many Dutch as English words, or a Dutch
     caption label ("Foto:", "Lees ook:") followed by no English word.
     """
-    # fast path: English function words alone rule out "three times as many Dutch words"
-    low = _ALPHA_WORD_RE.findall(text.lower())
-    markers = sum(1 for w in low if w in ENGLISH_MARKERS)
-    if markers and 3 * markers > len(low) - markers:
-        return False
-    dutch, english = dutch_line_evidence(text)
     m = _LABEL_RE.match(text)
+    if not (m and m.group(1).lower() in NL_LINE_LABELS):
+        # fast path: lowercase English function words alone rule out "three times as
+        # many Dutch words" (capitalised words count for neither side below)
+        low = _ALPHA_WORD_RE.findall(text)
+        markers = sum(1 for w in low if w in ENGLISH_MARKERS)
+        if markers and 3 * markers > len(low) - markers:
+            return False
+    dutch, english = dutch_line_evidence(text)
     if m and m.group(1).lower() in NL_LINE_LABELS and english == 0:
         return True
     return len(dutch) >= 2 and len(dutch) >= 3 * english
