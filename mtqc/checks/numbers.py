@@ -1068,7 +1068,27 @@ def name_missing_src(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
 _LONG_NUMBER_RE = re.compile(r"\d{5,}")
 _NOT_BEFORE_LONG = frozenset(".,:/#+-'’_")
 _NOT_AFTER_LONG = frozenset("/-_")
-_ID_BEFORE_RE = re.compile(r"(?:no|nr|number|id|code|tel|phone|page|p|pp|#)\.?\s*$", re.I)
+#: Nouns that name an identifier, not a quantity: the number after them (or after them
+#: plus "is", "number", ":") labels something ("the ZIP code is 90210", "PO Box 12345").
+_ID_NOUNS = (
+    r"no|nr|num|number|id|code|zip|zip\s*code|post\s*code|postal\s*code|postcode|box|p\.?\s*o\.?\s*box|"
+    r"port|error|err|exception|status|extension|ext|account|acct|invoice|order\s+(?:no|number|id)|ticket|case|"
+    r"flight|room|suite|apt|serial|model|version|build|ref|reference|pin|patent|route|item|"
+    r"part|product|sku|isbn|issn|batch|lot|policy|customer|member|user|tel|phone|fax|page|"
+    r"p|pp|issue|bug|pr|cve|kb|doi|bus|line|platform|gate|seat|channel|station|#"
+)
+_ID_BEFORE_RE = re.compile(
+    rf"(?:\b(?:{_ID_NOUNS})|#)\.?(?:\s+(?:no|nr|number|id|code)\.?)?"
+    r"(?:\s+(?:is|was|are|were|reads))?\s*[:=#]?\s*[\"“'‘(]?$",
+    re.I,
+)
+#: An identifier noun right after the number ("the 60098 error", "12345 port").
+_ID_AFTER_RE = re.compile(
+    r"^[\"”'’)]?\s+(?:error|code|exception|status|port|message|error\s+code)\b", re.I
+)
+#: A US state or Canadian province code before the number: a ZIP code ("CA 90210").
+_STATE_BEFORE_RE = re.compile(r"\b[A-Z]{2}\s$")
+_OPEN_QUOTES, _CLOSE_QUOTES = "\"“'‘«", "\"”'’»"
 
 
 @rule(
@@ -1083,8 +1103,13 @@ def unformatted_large_number(seg: Segment, opts: Mapping[str, Any]) -> Iterator[
 
     What it flags: an integer of 10,000 or more written as a bare run of digits in an
     English target (``langs`` option). Not flagged: four-digit numbers and years,
-    numbers with a leading zero, numbers inside codes, URLs, decimals or identifiers
-    ("No. 12345", "#40213", "ID 55123"), and numbers glued to letters or hyphens.
+    numbers with a leading zero, numbers inside codes, URLs, decimals, and identifiers,
+    which are labels, not quantities: a number after an identifier noun ("No. 12345",
+    "#40213", "ID 55123", "the ZIP code is 90210", "PO Box 12345", "port 44300", "error
+    60098", "flight 12345", "invoice number: 20231"), before one ("the 60098 error"),
+    after a two-letter state code ("CA 90210"), or alone in quotes ("the "60098"
+    error"); and numbers glued to letters or hyphens. Follows English (CLDR ``en``)
+    grouping: a comma every three digits.
     Why it matters: English style groups thousands with commas; MT copies the source's
     bare digits, which readers mis-count ("400000" vs "40000").
     Example: "40000 years ago, we were still drawing on cave walls."
@@ -1104,8 +1129,14 @@ def unformatted_large_number(seg: Segment, opts: Mapping[str, Any]) -> Iterator[
             continue
         if after[:1] in ".," and after[1:2].isdigit():
             continue  # 12345.67 or a grouped number with a wrong group
-        if _ID_BEFORE_RE.search(text, max(0, start - 8), start):
-            continue
+        if _ID_BEFORE_RE.search(text[max(0, start - 30) : start]):
+            continue  # "ZIP code 90210", "PO Box 12345", "port 44300", "error: 60098"
+        if _ID_AFTER_RE.match(text[end : end + 20]) or _STATE_BEFORE_RE.search(
+            text[max(0, start - 4) : start]
+        ):
+            continue  # "the 60098 error", "Beverly Hills, CA 90210"
+        if before in _OPEN_QUOTES and after[:1] in _CLOSE_QUOTES:
+            continue  # a quoted number is a label: the "60098" error
         yield Hit(
             start,
             end,
