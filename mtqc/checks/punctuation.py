@@ -179,8 +179,29 @@ def _paired_quotes(text: str, op: str, cl: str) -> Iterator[Hit]:
             )
 
 
+def _straight_marks(text: str) -> list[int]:
+    """Positions of the straight double quotes that are quotation marks.
+
+    A " after a digit is an inch mark (a 27" monitor) unless it closes a quotation
+    opened before it: "Agenda 2030", "COVID-19".
+    """
+    marks: list[int] = []
+    is_open = False
+    start = 0
+    while (i := text.find('"', start)) >= 0:
+        start = i + 1
+        if i > 0 and text[i - 1].isdigit():
+            if is_open and _closer_shaped(text, i):
+                marks.append(i)
+                is_open = False
+            continue
+        marks.append(i)
+        is_open = not is_open
+    return marks
+
+
 def _straight_quotes(text: str) -> Iterator[Hit]:
-    marks = [m.start() for m in _STRAIGHT_DQ_RE.finditer(text)]  # not 12" (inches)
+    marks = _straight_marks(text)
     if len(marks) % 2 == 0:
         return
     # Pair them left to right by shape; the one that cannot pair is flagged.
@@ -224,8 +245,9 @@ def unbalanced_quotes(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
 
     What it flags: an opening “ or « that is never closed, a closing ” or » with no
     opening mark, “ used where ” belongs (and the reverse), an odd straight " (inch marks
-    such as 27" are ignored), and an opening ‘ with no closing ’. Apostrophes (don’t, the
-    ’90s, the players’ union) are never counted as quotes. Quote pairs follow the target
+    such as 27" are ignored, but a " after a digit that closes an open quotation is a
+    quote: "Agenda 2030", "COVID-19"), and an opening ‘ with no closing ’. Apostrophes
+    (don’t, the ’90s, the players’ union) are never counted as quotes. Quote pairs follow the target
     language („…“ for German, „…” for Polish and Dutch, “…” and «…» otherwise). A
     quotation left open at the end of a paragraph is not flagged when the next paragraph
     of the same document opens with the same mark: the convention for a quotation that
