@@ -71,6 +71,23 @@ def test_french_spacing_is_only_allowed_in_french_targets():
     assert [f.text for f in flags("P006", "Il a dit , non.", tgt_lang="fr")] == [" ,"]
 
 
+def test_script_punctuation_fixes_follow_the_target_script():
+    mt = "He said，we will meet tomorrow。"
+    fixed = mt
+    for flag in reversed(flags("P009", mt, tgt_lang="en")):
+        fixed = apply_fix(fixed, flag)
+    assert fixed == "He said, we will meet tomorrow."
+    # in a Chinese target the comma's fix is the fullwidth one, not ", "
+    zh = "我们,明天见 , 好吗."
+    assert flags("P007", zh, tgt_lang="zh") == []
+    assert flags("P006", zh, tgt_lang="zh") == []
+    fixed = zh
+    for flag in reversed(flags("P009", zh, tgt_lang="zh")):
+        fixed = apply_fix(fixed, flag)
+    assert fixed == "我们，明天见，好吗。"
+    assert flags("P007", "red,green", tgt_lang="zh")[0].suggestions == [", "]
+
+
 # ---------------------------------------------------------------- numbers
 
 

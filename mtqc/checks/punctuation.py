@@ -411,7 +411,8 @@ def space_before_punctuation(seg: Segment, opts: Mapping[str, Any]) -> Iterator[
     span covers the space and the mark; the suggestion is the mark alone. Not flagged: a
     mark that starts a token (".NET", " .5", " ..."), emoticons (" :)"), a stray mark
     after another mark (left to P002), and ";", ":", "!", "?" in targets whose typography
-    spaces them (``french_spacing_langs``, default French).
+    spaces them (``french_spacing_langs``, default French). In a Chinese or Japanese
+    target an ASCII mark in CJK text is left to P009, whose fix is the fullwidth mark.
     Why it matters: tokenised MT output ("word , word .") and careless joins leave these
     spaces; they look like typing errors.
     Example: "The pilot , who is 28 , is in Ukraine ."
@@ -421,10 +422,13 @@ def space_before_punctuation(seg: Segment, opts: Mapping[str, Any]) -> Iterator[
     if " " not in text:
         return
     french = lang_base(seg.tgt_lang) in set(opts.get("french_spacing_langs", ()))
+    cjk = _fullwidth_target(seg)
     for m in _SPACE_PUNCT_RE.finditer(text):
         mark = m.group(2)
         if m.start() == 0:
             continue
+        if cjk and _ascii_mark_in_cjk(text, m.start(), m.start(2), m.end()):
+            continue  # an ASCII mark in Chinese/Japanese text: P009 suggests the fullwidth one
         prev = text[m.start() - 1]
         if prev.isspace() or prev in _PUNCT or prev in "([{“‘«—–-":
             continue
@@ -460,7 +464,8 @@ def missing_space_after_punctuation(seg: Segment, opts: Mapping[str, Any]) -> It
     lowercase word and a capitalised word with no space, and "," or ";" glued between two
     words. The span is the mark; the suggestion adds the space. Not flagged: decimals
     (3.5), abbreviations (e.g., U.S., Ph.D.), acronyms and product names (ASP.NET),
-    URLs, e-mail addresses and domains.
+    URLs, e-mail addresses and domains. In a Chinese or Japanese target an ASCII mark
+    between CJK characters is left to P009: its fix is the fullwidth mark (，), not ", ".
     Why it matters: a lost space usually comes from joining segments or stripping markup
     and makes two sentences run together.
     Example: "It was late.The pilot flew on."
@@ -468,12 +473,135 @@ def missing_space_after_punctuation(seg: Segment, opts: Mapping[str, Any]) -> It
     """
     text = seg.mt
     urls: list[tuple[int, int]] | None = None
+    cjk = _fullwidth_target(seg)
     for m in _GLUED_RE.finditer(text):
         if not _glued(text, m.start(), m.end()):
             continue
+        if cjk and _ascii_mark_in_cjk(text, m.start(), m.start(), m.start() + 1):
+            continue  # "我们,明天": the fix is "，" (P009), not ", "
         if urls is None:
             urls = url_spans(text)
         if inside(m.start(), urls):
             continue
         mark = m.group()
         yield Hit(m.start(), m.end(), f"No space after “{mark}”.", (mark + " ",))
+
+
+# --------------------------------------------------------------------------- P009
+
+#: Target languages written with fullwidth (ideographic) punctuation.
+_FULLWIDTH_LANGS = frozenset({"zh", "ja", "yue", "cmn", "lzh", "wuu"})
+_CJK_CHAR_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_FULLWIDTH_TO_ASCII = {
+    "，": ",",
+    "、": ",",
+    "。": ".",
+    "．": ".",
+    "；": ";",
+    "：": ":",
+    "！": "!",
+    "？": "?",
+    "（": "(",
+    "）": ")",
+    "【": "[",
+    "】": "]",
+    "「": "“",
+    "」": "”",
+    "『": "‘",
+    "』": "’",
+}
+_FULLWIDTH_RE = re.compile(f"[{''.join(_FULLWIDTH_TO_ASCII)}]")
+_ASCII_TO_FULLWIDTH = {
+    ",": "，",
+    ";": "；",
+    ":": "：",
+    "!": "！",
+    "?": "？",
+    "(": "（",
+    ")": "）",
+    ".": "。",
+}
+_ASCII_MARK_RE = re.compile(r"[ \t]*([,;:!?().])[ \t]*")
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(ch) and _CJK_CHAR_RE.match(ch) is not None
+
+
+def _fullwidth_target(seg: Segment) -> bool:
+    return lang_base(seg.tgt_lang) in _FULLWIDTH_LANGS
+
+
+def _ascii_mark_in_cjk(text: str, start: int, mark_at: int, end: int) -> bool:
+    """Is the ASCII mark at ``mark_at`` (with spaces ``start:end``) punctuating CJK text?"""
+    mark = text[mark_at]
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if mark == "(":
+        return _is_cjk(after) or (_is_cjk(before) and not after.isascii())
+    if mark == ".":
+        return _is_cjk(before) and (not after or _is_cjk(after))
+    if mark == ")":
+        return _is_cjk(before)
+    return _is_cjk(before) or (_is_cjk(after) and not before.isspace())
+
+
+@rule("P009", "script-punctuation", "minor", "fluency/punctuation")
+def script_punctuation(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
+    """Punctuation of another script: fullwidth ，。（） in English, ASCII , . in Chinese.
+
+    What it flags: in a target written with Latin, Cyrillic, Greek or other spaced
+    scripts, a fullwidth or ideographic mark (，、。；：！？（）【】「」『』) that does not sit
+    next to CJK text (a quoted Chinese name keeps its own marks); the suggestion is the
+    ASCII mark, with the space that the target's typography puts after it. In a Chinese
+    or Japanese target (``zh``, ``ja``, ``yue``), an ASCII , ; : ! ? ( ) or sentence-final
+    . that punctuates CJK text, with any spaces around it; the suggestion is the
+    fullwidth mark (，；：！？（）。), or 、 for a Japanese comma — not ", ", because CJK
+    punctuation carries its own spacing. Korean uses ASCII punctuation and is not checked
+    for it. Decimals, times (3:00), URLs and Latin words inside CJK text are left alone.
+    Why it matters: mixing scripts' punctuation is a visible sign of unedited MT or of
+    text pasted from the source, and it breaks line wrapping and spacing.
+    Example: "He said，we will meet tomorrow。" in an English target.
+    Use instead: "He said, we will meet tomorrow."
+    """
+    text = seg.mt
+    if _fullwidth_target(seg):
+        japanese = lang_base(seg.tgt_lang) == "ja"
+        urls: list[tuple[int, int]] | None = None
+        for m in _ASCII_MARK_RE.finditer(text):
+            if not _ascii_mark_in_cjk(text, m.start(), m.start(1), m.end()):
+                continue
+            if urls is None:
+                urls = url_spans(text)
+            if inside(m.start(1), urls):
+                continue
+            mark = m.group(1)
+            full = "、" if japanese and mark == "," else _ASCII_TO_FULLWIDTH[mark]
+            yield Hit(
+                m.start(),
+                m.end(),
+                f"ASCII “{mark}” in {'Japanese' if japanese else 'Chinese'} text.",
+                (full,),
+            )
+        return
+    if not _FULLWIDTH_RE.search(text):
+        return
+    kept_open = 0
+    for m in _FULLWIDTH_RE.finditer(text):
+        i, mark = m.start(), m.group()
+        before = text[i - 1] if i else ""
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if _is_cjk(before) or (mark in "（【「『" and _is_cjk(after)):
+            kept_open += mark in "（【「『"
+            continue  # CJK text quoted inside the target keeps its marks
+        if mark in "）】」』" and kept_open:
+            kept_open -= 1
+            continue  # closes a bracket that CJK text opened: 王小明（Wang）
+        ascii_mark = _FULLWIDTH_TO_ASCII[mark]
+        fix = ascii_mark
+        if ascii_mark in ",.;:!?)]”’" and after and (after.isalnum() or after in "(“‘"):
+            fix += " "
+        if ascii_mark in "([“‘" and before and before.isalnum():
+            fix = " " + fix
+        lang = lang_base(seg.tgt_lang) or "en"
+        yield Hit(i, i + 1, f"Fullwidth “{mark}” in a '{lang}' target.", (fix,))
