@@ -141,7 +141,28 @@ def test_number_missing_from_mt_is_flagged_on_the_source():
 def test_source_number_suggestion_is_written_the_english_way():
     src = "De wet biedt 500.000 dollar en 3,5 procent."
     fl = flags("N002", "The law offers 50,000 dollars and 3.4 percent.", src=src, src_lang="nl")
-    assert [(f.text, f.suggestions) for f in fl] == [("50,000", ["500.000"]), ("3.4", ["3.5"])]
+    # Dutch (CLDR nl) groups thousands with "." — so 500.000 is 500,000 in English
+    assert [(f.text, f.suggestions) for f in fl] == [("50,000", ["500,000"]), ("3.4", ["3.5"])]
+
+
+def test_numbers_are_read_by_each_sides_cldr_convention():
+    from mtqc.checks.numbers import locale_number_value, number_symbols
+
+    assert number_symbols("de") == (".", ",")
+    assert number_symbols("en-US") == (",", ".")
+    assert number_symbols("xx-unknown") is None
+    assert locale_number_value("2.500", "de") == 2500.0
+    assert locale_number_value("2.500", "en") == 2.5
+    assert locale_number_value("12\u202f500,5", "fr") == 12500.5
+    assert locale_number_value("1.5", "nl") is None  # not Dutch-style: both readings kept
+    (flag,) = flags("N002", "2.5 visitors came.", src="Es kamen 2.500 Besucher.", src_lang="de")
+    assert flag.suggestions == ["2500"]
+    # a figure copied from the source is a convention slip (N010), not a wrong number
+    mt = "2.500 visitors came."
+    assert flags("N002", mt, src="Es kamen 2.500 Besucher.", src_lang="de") == []
+    assert [f.text for f in flags("N010", mt, src="Es kamen 2.500 Besucher.", src_lang="de")] == [
+        "2.500"
+    ]
 
 
 def test_number_rules_are_skipped_without_their_companion():

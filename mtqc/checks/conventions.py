@@ -107,6 +107,18 @@ def _src_english_form(seg: Segment, token: str) -> bool:
     return swapped != token and _src_has(seg, swapped) is True
 
 
+def source_locale_name(seg: Segment) -> str:
+    """The source language's English name from CLDR (Babel), "" when unknown: "German"."""
+    if not seg.src_lang:
+        return ""
+    try:
+        from babel import Locale
+
+        return Locale.parse(lang_base(seg.src_lang)).get_display_name("en") or ""
+    except (ImportError, ValueError, TypeError, LookupError):
+        return ""
+
+
 def _thousands(seg: Segment, text: str) -> Iterator[Hit]:
     for m in _THOUSANDS_RE.finditer(text):
         grouped, dec = m.group(1), m.group(2)
@@ -128,13 +140,19 @@ def _thousands(seg: Segment, text: str) -> Iterator[Hit]:
         if not strong:
             continue
         english = ",".join(groups) + ("." + dec[1:] if dec else "")
+        name = source_locale_name(seg)
+        style = f"the {name} (source)" if name and confirmed else "the Dutch/European"
         yield Hit(
             m.start(),
             m.end(),
-            f"“{token}” uses the Dutch/European thousands dot; an English reader reads "
+            f"“{token}” uses {style} thousands dot; an English reader reads "
             f"it as {float(grouped.replace('.', '', len(groups) - 2)):g}.",
             (english,),
-            evidence={"convention": "thousands-dot", "source_confirms": confirmed},
+            evidence={
+                "convention": "thousands-dot",
+                "source_confirms": confirmed,
+                "source_locale": lang_base(seg.src_lang) or None,
+            },
             severity=Severity.MAJOR,
         )
 
@@ -303,6 +321,10 @@ def dutch_number_format(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     ("2,500"), lists ("1,2 and 3"), versions and sections ("version 3.100"), fractions
     ("2/3 of", "24/7", "9/11"), times with am/pm ("5.00 am"). With a source, the same
     written figure there confirms the flag and an English-style figure there vetoes it.
+    Conventions followed: the English target's CLDR ``en`` symbols ("," groups, "."
+    marks decimals; 12-hour times with am/pm; "1 October"); the source's, when
+    ``src_lang`` is known, name the convention in the message ("the German (source)
+    thousands dot" for "2.500" copied from a German source).
     Why it matters: MT copies digits verbatim, so "85.000" reaches readers as eighty-five
     and "1/10" as January 10.
     Example: "An estimated 40.000 visitors came until 1/10, from 11u30 at 110 km/u."

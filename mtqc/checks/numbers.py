@@ -38,9 +38,7 @@ _SCALE = (
     r"tausend|millionen|million|milliarden|mille|millions|milliards|mil|millones|"
     rf"万|萬|亿|億|千|百万)(?![{_LATIN}]))?"
 )
-# Space as thousands separator only where the language writes numbers that way.
-_SPACE_GROUP_LANG_LIST = "fr sv no nb nn fi ru uk pl cs sk et lv lt hu bg pt"
-_SPACE_GROUP_LANGS = frozenset(_SPACE_GROUP_LANG_LIST.split())
+_SPACES = " \u00a0\u202f\u2009"
 _NUM_RE_PLAIN = re.compile(_NUM_CORE.format(groups=r",.\u00a0\u202f\u2009'’") + _SCALE)
 _NUM_RE_SPACE = re.compile(_NUM_CORE.format(groups=r",. \u00a0\u202f\u2009'’") + _SCALE)
 _SCALES = {
@@ -107,6 +105,68 @@ def number_values(token: str) -> frozenset[float]:
     return frozenset(values)
 
 
+@lru_cache(maxsize=512)
+def number_symbols(lang: str | None) -> tuple[str, str] | None:
+    """The CLDR thousands-group and decimal symbols of a language tag, from Babel.
+
+    ``"de"`` → ``(".", ",")``, ``"en-US"`` → ``(",", ".")``, ``"fr"`` → ``("\\u202f", ",")``,
+    ``"de-CH"`` → ``("’", ".")``; None for an unknown or empty tag.
+    """
+    if not lang:
+        return None
+    try:
+        from babel import Locale, UnknownLocaleError
+        from babel.numbers import get_decimal_symbol, get_group_symbol
+    except ImportError:  # pragma: no cover - babel is a core dependency
+        return None
+    try:
+        loc = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        try:
+            loc = Locale.parse(lang_base(lang))
+        except (UnknownLocaleError, ValueError, TypeError):
+            return None
+    return get_group_symbol(loc), get_decimal_symbol(loc)
+
+
+def _space_grouped(lang: str | None) -> bool:
+    """Does the language (CLDR) group thousands with a space ("2 500")?"""
+    symbols = number_symbols(lang)
+    return symbols is not None and symbols[0] in _SPACES
+
+
+def locale_number_value(token: str, lang: str | None) -> float | None:
+    """The one value ``token`` has when written by the rules of ``lang`` (CLDR symbols).
+
+    German ``"2.500"`` → 2500.0, English ``"2.500"`` → 2.5, French ``"2,5"`` → 2.5; None
+    when the token does not fit the language's convention (English-style ``"1.5"`` in a
+    German text) or the language is unknown: then both readings stay possible.
+    """
+    symbols = number_symbols(lang)
+    if symbols is None:
+        return None
+    group, dec = symbols
+    digits = token
+    if group in _SPACES or group in "'’":
+        digits = re.sub(rf"[{_SPACES}'’]", "", digits)
+        group = ""
+    parts = digits.split(dec)
+    if len(parts) > 2:
+        return None
+    groups = parts[0].split(group) if group else [parts[0]]
+    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+        return None
+    whole = "".join(groups)
+    if not whole.isdigit() or (len(parts) == 2 and not parts[1].isdigit()):
+        return None
+    return _norm(float(whole + ("." + parts[1] if len(parts) == 2 else "")))
+
+
+def _literal_in(token: str, text: str) -> bool:
+    """``token`` occurs in ``text`` as a whole figure (not inside a longer number)."""
+    return re.search(rf"(?<![\d.,]){re.escape(token)}(?![\d]|[.,]\d)", text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Num:
     start: int
@@ -130,9 +190,18 @@ def _is_code(text: str, start: int) -> bool:
 _PLACEHOLDER_RE = re.compile(r"\{\{[^{}]{1,40}\}\}|\{[^{}\s]{1,40}\}|%\d+\$[sdif]|%[sdif]")
 
 
-def find_numbers(text: str, lang: str = "en") -> list[Num]:
-    """The digit-written numbers of ``text`` with their possible values (scale words applied)."""
-    regex = _NUM_RE_SPACE if lang_base(lang) in _SPACE_GROUP_LANGS else _NUM_RE_PLAIN
+def find_numbers(
+    text: str, lang: str = "en", strict: bool = False, copied_from: str = ""
+) -> list[Num]:
+    """The digit-written numbers of ``text`` with their possible values (scale words applied).
+
+    Spaces group thousands only in languages whose CLDR group symbol is a space. With
+    ``strict``, a number that fits the CLDR convention of ``lang`` has that one value
+    (a German source's "2.500" is 2500, never 2.5); otherwise every reading is kept. A
+    figure that also occurs verbatim in ``copied_from`` (the MT copying the source's
+    "2.500") keeps every reading even with ``strict``.
+    """
+    regex = _NUM_RE_SPACE if _space_grouped(lang) else _NUM_RE_PLAIN
     out: list[Num] = []
     codes = [c.span() for c in _PLACEHOLDER_RE.finditer(text)] if "{" in text or "%" in text else []
     for m in regex.finditer(text):
@@ -141,6 +210,10 @@ def find_numbers(text: str, lang: str = "en") -> list[Num]:
         if any(a <= m.start() < b for a, b in codes):
             continue  # a placeholder or inline code ({0}, {x:2}, %1$s) is not a quantity
         values = set(number_values(m.group(1)))
+        if strict and not (copied_from and _literal_in(m.group(1), copied_from)):
+            exact = locale_number_value(m.group(1), lang)
+            if exact is not None:
+                values = {exact}
         scale = m.group(2)
         if scale:
             # the scaled value only: "2.4 billion" must not match "2.4 million"
@@ -420,8 +493,11 @@ def compare_numbers(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterato
         return
     other_lang = (seg.src_lang if side == "src" else seg.tgt_lang) or ""
     ignore = {float(v) for v in opts.get("ignore_values", (0, 1))}
-    mt_nums = with_times_and_dates(mt, find_numbers(mt, seg.tgt_lang))
-    other_nums = with_times_and_dates(other, find_numbers(other, other_lang))
+    src_side = side == "src"
+    mt_nums = with_times_and_dates(
+        mt, find_numbers(mt, seg.tgt_lang, strict=src_side, copied_from=other)
+    )
+    other_nums = with_times_and_dates(other, find_numbers(other, other_lang, strict=src_side))
     mt_nums = [n for n in mt_nums if not n.values <= ignore]
     other_nums = [n for n in other_nums if not n.values <= ignore]
     if not mt_nums and not other_nums:
@@ -488,9 +564,15 @@ def number_mismatch_src(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     (on the MT, with the source's unmatched number, in English digits when unambiguous,
     as the suggestion), and a source number the MT lacks (on the source text,
     ``side="src"``, when there is no MT number to pair it with). Values are compared, not
-    spellings: Dutch "500.000" and "3,5" match English "500,000" and "3.5"; scale words
-    apply ("5 miljoen", "5万" = 5,000,000 / 50,000); number words and Chinese numerals in
-    the source excuse a digit in the MT ("drie", "三" for 3). Numbers glued to names
+    spellings: Dutch "500.000" and "3,5" match English "500,000" and "3.5". Source
+    numbers are read by the source language's CLDR convention (Babel's group and decimal
+    symbols) when they fit it: German "2.500" is 2,500, so "2.5" in the MT is flagged; a
+    source figure that does not fit it ("1.5" in Dutch) keeps both readings. MT numbers
+    are read by the target's convention ("2,500" in English is 2,500, not 2.5), except a
+    figure copied verbatim from the source, which keeps both readings (a copied "2.500"
+    is N010's convention flag, not a wrong number). Spaces group thousands where CLDR says so (French, Swedish, Russian ...).
+    Scale words apply ("5 miljoen", "5万" = 5,000,000 / 50,000); number words and
+    Chinese numerals in the source excuse a digit in the MT ("drie", "三" for 3). Numbers glued to names
     ("MI-8") and ``ignore_values`` (default 0 and 1) are skipped. Years get their own
     message.
     Why it matters: a wrong number, amount or year is a serious accuracy error that a
