@@ -228,3 +228,15 @@ def test_quotation_over_several_paragraphs_is_not_unbalanced():
     report = check_texts(paragraphs, config={"select": ["P003"]})
     flagged = [(r.segment.line, f.start) for r in report.results for f in r.flags]
     assert flagged == [(4, 0)]
+
+
+def test_dates_follow_the_source_locales_cldr_calendar():
+    from mtqc.checks.numbers import date_order
+
+    assert date_order("de") == "dm"
+    assert date_order("en-US") == "md"
+    assert date_order("") == ""
+    src = "La réunion a lieu le 03/04/2024 à 9h."
+    assert flags("N002", "The meeting is on April 3, 2024 at 9 am.", src=src, src_lang="fr") == []
+    (flag,) = flags("N002", "The meeting is on 10 March.", src="Am 3. Oktober.", src_lang="de")
+    assert (flag.text, flag.suggestions) == ("10 March", ["3 October"])

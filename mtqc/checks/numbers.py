@@ -366,12 +366,16 @@ _TIME_BASE = 1e15
 _DATE_BASE = 2e15
 _CLOCK_RE = re.compile(
     r"(?<![\w.,:/])(2[0-3]|[01]?\d)(?:([.:hu])([0-5]\d))?(?!\d)"
-    r"(?:[ \u00a0]?(a\.m\.|p\.m\.|am|pm|uur|u|h|hours|hrs|o['’]clock)(?![\w]))?"
+    r"(?:[ \u00a0]?((?i:a\.m\.|p\.m\.|am|pm|uur|uhr|u|h|heures?|hours|hrs|o['’]clock))(?![\w]))?"
 )
+#: Words before a time of day: Dutch, English, German, French, Spanish, Italian.
 _CLOCK_BEFORE_RE = re.compile(
-    r"(?:\b(?:om|rond|tegen|vanaf|tot|at|around|from|until|till|by|before|after)[ \u00a0]+)$",
+    r"(?:\b(?:om|rond|tegen|vanaf|van|tot|at|around|from|until|till|by|before|after|"
+    r"um|gegen|ab|bis|von|à|a|vers|dès|jusqu['’]à|las|alle|ore|dalle)[ \u00a0]+)$",
     re.IGNORECASE,
 )
+#: Suffixes that make a bare hour a time of day after a time word ("om 9 uur", "à 9h").
+_HOUR_SUFFIXES = frozenset({"uur", "u", "uhr", "h", "heure", "heures"})
 _MONTH_NAMES = {
     name: i
     for names in (
@@ -382,7 +386,11 @@ _MONTH_NAMES = {
     for i, name in enumerate(names.split(), 1)
 }
 _MONTH_ALT = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
-_NUM_DATE_RE = re.compile(r"(?<![\w/.,-])([0-3]?\d)/([01]?\d)(?:/(?:\d{4}|\d{2}))?(?![\w/]|[.,]\d)")
+_NUM_DATE_RE = re.compile(r"(?<![\w/.,-])([0-3]?\d)/([01]?\d)(?:/(\d{4}|\d{2}))?(?![\w/]|[.,]\d)")
+#: Day.month.year (German, Dutch, Nordic, Slavic ...): "3.10.2023", "am 3.10."
+_DOTTED_DATE_RE = re.compile(
+    r"(?<![\w/.,-])([0-3]?\d)\.([01]?\d)\.(?:((?:19|20)\d\d)(?![\w/]|[.,]\d)|(?=\s|$))"
+)
 _DAY_MONTH_RE = re.compile(
     rf"(?<![\w.,])([0-3]?\d)(?:st|nd|rd|th|e)?(?: of)?[ \u00a0]({_MONTH_ALT})(?![\w])"
     rf"|(?<![\w])({_MONTH_ALT})\.?[ \u00a0]([0-3]?\d)(?:st|nd|rd|th)?(?![\w]|[.,]\d)",
@@ -397,11 +405,11 @@ def _clock_values(m: re.Match[str], text: str) -> set[float]:
     if not suffix and not (minute and clock_sep):
         return set()
     if (
-        suffix in ("h", "hours", "hrs", "uur", "u")
+        suffix in ("h", "hours", "hrs", "uur", "u", "uhr", "heure", "heures")
         and not minute
-        and not (suffix in ("uur", "u") and before)
+        and not (suffix in _HOUR_SUFFIXES and before)
     ):
-        return set()  # "5 hours", "5 uur" are durations; "om 9 uur" is a time
+        return set()  # "5 hours", "5 uur" are durations; "om 9 uur", "à 9h" are times
     h, mins = int(hour), int(minute or 0)
     if suffix.startswith(("a", "p")):
         if not 1 <= h <= 12:
@@ -414,33 +422,120 @@ def _clock_values(m: re.Match[str], text: str) -> set[float]:
     return {_TIME_BASE + hh * 60 + mins for hh in hours}
 
 
-def _merge(nums: list[Num], start: int, end: int, text: str, extra: set[float]) -> list[Num]:
+def _merge(
+    nums: list[Num], start: int, end: int, text: str, extra: set[float], only: bool = False
+) -> list[Num]:
+    """Merge the numbers inside ``start:end`` into one token with ``extra`` among its
+    values; with ``only``, ``extra`` replaces their values (a date is not its day number:
+    "3 October" must not match a "3" elsewhere)."""
     inside = [n for n in nums if start <= n.start and n.end <= end]
-    values = set(extra).union(*(n.values for n in inside))
+    values = set(extra) if only else set(extra).union(*(n.values for n in inside))
     merged = Num(start, end, text[start:end], frozenset(values))
     return sorted([n for n in nums if n not in inside] + [merged], key=lambda n: n.start)
 
 
-def with_times_and_dates(text: str, nums: list[Num]) -> list[Num]:
-    """``nums`` with times of day and day-month dates merged into one token each, whose
-    values include what they denote ("22u15", "10.15pm", "1/10", "1 October")."""
+@lru_cache(maxsize=128)
+def date_order(lang: str | None) -> str:
+    """``"dm"`` or ``"md"``: the order of day and month in the CLDR short date pattern of
+    ``lang`` (Babel): German ``dd.MM.yy`` → dm, US English ``M/d/yy`` → md; ``""`` when
+    the language is unknown or untagged (both readings stay possible)."""
+    if not lang:
+        return ""
+    try:
+        from babel import Locale
+        from babel.dates import get_date_format
+
+        pattern = get_date_format("short", locale=Locale.parse(lang.replace("-", "_"))).pattern
+    except (ImportError, ValueError, TypeError, LookupError):
+        return ""
+    d, mo = pattern.find("d"), pattern.find("M")
+    if d < 0 or mo < 0:
+        return ""
+    return "dm" if d < mo else "md"
+
+
+@lru_cache(maxsize=128)
+def _month_name_re(lang: str) -> tuple[re.Pattern[str], dict[str, int]] | None:
+    """Day-month and month-day dates with the month names of ``lang`` (CLDR, via Babel):
+    "3. Oktober", "1er octobre 2023", "3 de octubre", "Oktober 3"."""
+    try:
+        from babel import Locale
+        from babel.dates import get_month_names
+
+        loc = Locale.parse(lang.replace("-", "_"))
+        names: dict[str, int] = {}
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for i, name in get_month_names(width, context, loc).items():
+                    key = name.lower().rstrip(".")
+                    if len(key) >= 3 and key.isalpha():
+                        names.setdefault(key, int(i))
+    except (ImportError, ValueError, TypeError, LookupError):
+        return None
+    if not names:
+        return None
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    regex = re.compile(
+        rf"(?<![\w.,])([0-3]?\d)(?:\.|er|e|º|°|st|nd|rd|th)?(?:[ \u00a0]+de)?[ \u00a0]+"
+        rf"({alt})\.?(?:[ \u00a0]+(?:de[ \u00a0]+)?((?:19|20)\d\d))?(?![\w])"
+        rf"|(?<![\w])({alt})\.?[ \u00a0]+([0-3]?\d)(?:st|nd|rd|th)?"
+        rf"(?:,?[ \u00a0]+((?:19|20)\d\d))?(?![\w]|[.,]\d)",
+        re.IGNORECASE,
+    )
+    return regex, names
+
+
+def with_times_and_dates(text: str, nums: list[Num], lang: str = "") -> list[Num]:
+    """``nums`` with times of day and dates merged into one token each, whose values
+    include what they denote ("22u15", "14.30 Uhr", "à 9h", "10.15pm", "1/10",
+    "3.10.2023", "1 October", "3. Oktober", "le 3 octobre"); a date's year is among its
+    values. With ``lang``, numeric dates take the day/month order of its CLDR short
+    date pattern and month names come from its CLDR calendar (Babel) besides the
+    English and Dutch ones; without it both orders stay possible."""
     if not nums:
         return nums
     for m in _CLOCK_RE.finditer(text):
         extra = _clock_values(m, text)
         if extra:
             nums = _merge(nums, m.start(), m.end(), text, extra)
+    order = date_order(lang)
     for m in _NUM_DATE_RE.finditer(text):
         a, b = int(m.group(1)), int(m.group(2))
-        extra = {_DATE_BASE + mo * 100 + d for d, mo in ((a, b), (b, a)) if 1 <= mo <= 12}
+        readings = {"dm": ((a, b),), "md": ((b, a),)}.get(order, ((a, b), (b, a)))
+        extra = {_DATE_BASE + mo * 100 + d for d, mo in readings if 1 <= mo <= 12}
         if extra and min(a, b) >= 1 and max(a, b) <= 31:
-            nums = _merge(nums, m.start(), m.end(), text, extra)
+            extra |= _year_values(m.group(3))
+            nums = _merge(nums, m.start(), m.end(), text, extra, only=bool(m.group(3)))
+    for m in _DOTTED_DATE_RE.finditer(text):
+        day, month = int(m.group(1)), int(m.group(2))
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            extra = {_DATE_BASE + month * 100 + day} | _year_values(m.group(3))
+            nums = _merge(nums, m.start(), m.end(), text, extra, only=True)
     for m in _DAY_MONTH_RE.finditer(text):
         day = int(m.group(1) or m.group(4))
         month = _MONTH_NAMES[(m.group(2) or m.group(3)).lower()]
         if 1 <= day <= 31:
-            nums = _merge(nums, m.start(), m.end(), text, {_DATE_BASE + month * 100 + day})
+            nums = _merge(nums, m.start(), m.end(), text, {_DATE_BASE + month * 100 + day}, True)
+    base = lang_base(lang)
+    found = _month_name_re(base) if base and base not in ("en", "nl") else None
+    if found is not None:
+        regex, names = found
+        for m in regex.finditer(text):
+            day = int(m.group(1) or m.group(5))
+            month = names[(m.group(2) or m.group(4)).lower()]
+            if 1 <= day <= 31:
+                year = m.group(3) or m.group(6)
+                extra = {_DATE_BASE + month * 100 + day} | _year_values(year)
+                end = m.end() - (not year and text[m.end() - 1] == ".")  # a full stop
+                nums = _merge(nums, m.start(), end, text, extra, only=True)
     return nums
+
+
+def _year_values(year: str | None) -> set[float]:
+    if not year:
+        return set()
+    y = int(year)
+    return {float(y if len(year) == 4 else 2000 + y)}
 
 
 def _is_year(num: Num) -> bool:
@@ -497,7 +592,11 @@ def compare_numbers(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterato
     mt_nums = with_times_and_dates(
         mt, find_numbers(mt, seg.tgt_lang, strict=src_side, copied_from=other)
     )
-    other_nums = with_times_and_dates(other, find_numbers(other, other_lang, strict=src_side))
+    other_nums = with_times_and_dates(
+        other,
+        find_numbers(other, other_lang, strict=src_side),
+        lang=other_lang if src_side else "",
+    )
     mt_nums = [n for n in mt_nums if not n.values <= ignore]
     other_nums = [n for n in other_nums if not n.values <= ignore]
     if not mt_nums and not other_nums:
@@ -570,9 +669,15 @@ def number_mismatch_src(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     source figure that does not fit it ("1.5" in Dutch) keeps both readings. MT numbers
     are read by the target's convention ("2,500" in English is 2,500, not 2.5), except a
     figure copied verbatim from the source, which keeps both readings (a copied "2.500"
-    is N010's convention flag, not a wrong number). Spaces group thousands where CLDR says so (French, Swedish, Russian ...).
-    Scale words apply ("5 miljoen", "5万" = 5,000,000 / 50,000); number words and
-    Chinese numerals in the source excuse a digit in the MT ("drie", "三" for 3). Numbers glued to names
+    is N010's convention flag, not a wrong number). Spaces group thousands where CLDR
+    says so (French, Swedish, Russian ...). Dates and times are compared as dates and
+    times: "am 3.10.2023" = "on 3 October 2023", "um 14.30 Uhr" = "at 2:30 pm", "van
+    9.00 tot 17.30 uur" = "from 9 am to 5:30 pm", "le 03/04/2024 à 9h" = "on April 3,
+    2024 at 9 am"; numeric source dates take the day/month order of the source's CLDR
+    short date pattern, and source month names come from its CLDR calendar (Babel:
+    "3. Oktober", "3 de octubre"), so "3 October" → "10 March" is flagged. Scale words
+    apply ("5 miljoen", "5万" = 5,000,000 / 50,000); number words and Chinese numerals
+    in the source excuse a digit in the MT ("drie", "三" for 3). Numbers glued to names
     ("MI-8") and ``ignore_values`` (default 0 and 1) are skipped. Years get their own
     message.
     Why it matters: a wrong number, amount or year is a serious accuracy error that a
