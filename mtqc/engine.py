@@ -37,6 +37,9 @@ MODE_SIDES: dict[Mode, frozenset[str]] = {
 }
 #: Rules that take their terms from the config's ``glossary`` / ``forbidden`` lists.
 CONFIG_TERM_RULES = {"glossary": "glossary", "forbidden": "forbidden-term"}
+#: Rules that also read the config's ``glossary`` (as the named option): N006 does not
+#: ask for a source name that the glossary renders.
+GLOSSARY_READERS = {"name-missing-src": "glossary"}
 
 
 def parse_mode(value: str | Mode | None) -> Mode | None:
@@ -146,6 +149,9 @@ def active_rules(config: Config) -> list[ActiveRule]:
         terms = getattr(config, key)
         if terms and rule_name in by_name:
             term_opts[by_name[rule_name]] = {"terms": terms}
+    for rule_name, key in GLOSSARY_READERS.items():
+        if config.glossary and rule_name in by_name:
+            term_opts.setdefault(by_name[rule_name], {})[key] = config.glossary
     out = []
     for code, r in rules.items():
         if not config.is_selected(code):

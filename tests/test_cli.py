@@ -312,3 +312,23 @@ def test_skipped_units_are_counted_in_the_report_and_said(tmp_path, capsys):
     assert code == 0
     assert json.loads(out)["inputs"]["skipped"] == {"translate=no": 1}
     assert "units not checked: 1 (translate=no)" in err
+
+
+def test_glossary_renderings_of_source_names_are_not_missing_names(tmp_path, capsys):
+    mt = write(tmp_path, "mt.txt", "La Chambre des représentants a voté hier.\n")
+    src = write(tmp_path, "src.txt", "The House of Representatives voted yesterday.\n")
+    base = ["check", mt, "--src", src, "--src-lang", "en", "--tgt-lang", "fr", "-f", "json"]
+    plain = write(tmp_path, "plain.toml", 'select = ["N006"]\n')
+    code, out, _ = run([*base, "--config", plain], capsys)
+    flagged = json.loads(out)["segments"][0]["flags"]
+    assert [(f["code"], f["text"]) for f in flagged] == [("N006", "House of Representatives")]
+    cfg = write(
+        tmp_path,
+        "mtqc.toml",
+        'select = ["N006", "T002"]\n'
+        "[[glossary]]\n"
+        'source = "House of Representatives"\ntarget = "Chambre des représentants"\n',
+    )
+    code, out, err = run([*base, "--config", cfg], capsys)
+    assert code == 0, err
+    assert json.loads(out)["segments"][0]["flags"] == []

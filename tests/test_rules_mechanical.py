@@ -240,3 +240,17 @@ def test_dates_follow_the_source_locales_cldr_calendar():
     assert flags("N002", "The meeting is on April 3, 2024 at 9 am.", src=src, src_lang="fr") == []
     (flag,) = flags("N002", "The meeting is on 10 March.", src="Am 3. Oktober.", src_lang="de")
     assert (flag.text, flag.suggestions) == ("10 March", ["3 October"])
+
+
+def test_a_source_name_that_the_glossary_renders_is_not_missing():
+    src = "De Staten-Generaal en de Raad van State stemden gisteren."
+    mt = "The States General and the Council of State voted yesterday."
+    assert flags("N006", mt, src=src, src_lang="nl") == []
+    src = "La Guardia Civil detuvo ayer a dos hombres."
+    mt = "The paramilitary police arrested two men yesterday."
+    assert [f.text for f in flags("N006", mt, src=src, src_lang="es")] == ["Guardia Civil"]
+    terms = [{"source": "Guardia Civil", "target": ["paramilitary police", "Civil Guard"]}]
+    assert flags("N006", mt, {"glossary": terms}, src=src, src_lang="es") == []
+    # a glossary whose targets the MT lacks does not excuse the name
+    terms = [{"source": "Guardia Civil", "target": ["Civil Guard"]}]
+    assert len(flags("N006", mt, {"glossary": terms}, src=src, src_lang="es")) == 1

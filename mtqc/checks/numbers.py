@@ -1027,7 +1027,21 @@ el los las uno una y pero según también
 monday tuesday wednesday thursday friday saturday sunday january february march april may
 june july august september october november december
 """
-_NOT_NAME_START = frozenset(_NOT_NAME_START_LIST.split())
+#: Imperative verbs that open an instruction before a UI label ("Click Save", "Choose
+#: File", "Cliquez Enregistrer", "Pulse Guardar"): the label after them is not a name.
+_INSTRUCTION_VERB_LIST = """
+click double-click right-click tap press select choose pick open close enter type go
+navigate use check uncheck clear enable disable turn set add remove delete insert drag
+scroll expand collapse restart install
+klik kies selecteer druk open sluit typ ga gebruik vink tik
+cliquez cliquer sélectionnez choisissez appuyez ouvrez fermez saisissez tapez allez utilisez
+haga pulse seleccione elija abra cierre escriba vaya use pulsa selecciona elige abre
+clicca seleziona scegli premi apri chiudi digita vai usa
+clique selecione escolha pressione abra feche digite
+"""
+_NOT_NAME_START = frozenset(_NOT_NAME_START_LIST.split()) | frozenset(
+    _INSTRUCTION_VERB_LIST.split()
+)
 _SENTENCE_END = frozenset(".!?:")
 
 
@@ -1121,6 +1135,23 @@ def _word_found(word: str, mt_words: set[str], fuzzy: bool) -> bool:
     )
 
 
+def _glossary_renders(name: Name, src: str, mt: str, opts: Mapping[str, Any]) -> bool:
+    """A glossary term (option ``glossary``: the config's ``[[glossary]]`` terms, which
+    the engine also passes to T002) whose source overlaps the name and one of whose
+    targets is in the MT: the name is translated as the user requires."""
+    import json
+
+    from mtqc.checks.terms import _glossary
+
+    terms = opts.get("glossary") or []
+    for g in _glossary(json.dumps(list(terms), sort_keys=True)):
+        for m in g.source.finditer(src):
+            overlaps = m.start() < name.end and name.start < m.end()
+            if overlaps and any(p.search(mt) for p in g.targets):
+                return True
+    return False
+
+
 def compare_names(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """Names of the other text missing from the MT: on the MT when an MT name can be
     blamed (a partial or similar name), else on the other text."""
@@ -1139,6 +1170,10 @@ def compare_names(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterator[
     other_names = [n for n in other_names if n.words and not _contains(mt_fold, fold(n.text))]
     if not other_names or _title_case(other) or _title_case(mt):
         return
+    if side == "src" and opts.get("glossary"):
+        other_names = [n for n in other_names if not _glossary_renders(n, other, mt, opts)]
+        if not other_names:
+            return
     if side == "src" and lang_base(seg.src_lang) in ("nl", ""):
         from mtqc.checks.names import src_name_accounted  # the Dutch gazetteer
 
@@ -1227,7 +1262,7 @@ def name_mismatch_ref(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     "minor",
     "accuracy/omission",
     needs=("src",),
-    options={"skip_langs": ["de", "lb"]},
+    options={"skip_langs": ["de", "lb"], "glossary": []},
 )
 def name_missing_src(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """A multi-word name in a Latin-script source that the MT lacks.
@@ -1240,7 +1275,13 @@ def name_missing_src(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     source (``side="src"``). Only for Latin-script sources (skipped for Chinese, Arabic,
     Cyrillic ...) and not for languages that capitalise all nouns (``skip_langs``,
     default German and Luxembourgish). Names that are translated by convention ("Rode
-    Kruis" → "Red Cross") can be false alarms, hence the minor severity.
+    Kruis" → "Red Cross") can be false alarms, hence the minor severity; a name that
+    the user's glossary renders (the config's ``[[glossary]]`` terms, passed by the
+    engine as option ``glossary`` as to T002) is not missing when the MT has one of its
+    targets ("De Tweede Kamer" → "the House of Representatives"), nor, for a Dutch
+    source, one that mtqc's gazetteer renders. A sentence-initial instruction verb
+    before a UI label ("Click Save", "Choose File", "Cliquez Enregistrer", "Klik
+    Opslaan") is not a name.
     Why it matters: names that are dropped or translated as common words are among the
     most damaging MT errors in news.
     Example: MT "The minister visited the city." with source "Minister Hanneke Vos
