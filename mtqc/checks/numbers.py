@@ -485,20 +485,24 @@ def _month_name_re(lang: str) -> tuple[re.Pattern[str], dict[str, int]] | None:
     return regex, names
 
 
-def with_times_and_dates(text: str, nums: list[Num], lang: str = "") -> list[Num]:
+def with_times_and_dates(
+    text: str, nums: list[Num], lang: str = "", date_order_of_lang: bool = True
+) -> list[Num]:
     """``nums`` with times of day and dates merged into one token each, whose values
     include what they denote ("22u15", "14.30 Uhr", "à 9h", "10.15pm", "1/10",
     "3.10.2023", "1 October", "3. Oktober", "le 3 octobre"); a date's year is among its
     values. With ``lang``, numeric dates take the day/month order of its CLDR short
     date pattern and month names come from its CLDR calendar (Babel) besides the
-    English and Dutch ones; without it both orders stay possible."""
+    English and Dutch ones; without it both orders stay possible. With
+    ``date_order_of_lang`` false, ``lang`` gives month names only (an English MT may
+    write either order)."""
     if not nums:
         return nums
     for m in _CLOCK_RE.finditer(text):
         extra = _clock_values(m, text)
         if extra:
             nums = _merge(nums, m.start(), m.end(), text, extra)
-    order = date_order(lang)
+    order = date_order(lang) if date_order_of_lang else ""
     for m in _NUM_DATE_RE.finditer(text):
         a, b = int(m.group(1)), int(m.group(2))
         readings = {"dm": ((a, b),), "md": ((b, a),)}.get(order, ((a, b), (b, a)))
@@ -590,12 +594,16 @@ def compare_numbers(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterato
     ignore = {float(v) for v in opts.get("ignore_values", (0, 1))}
     src_side = side == "src"
     mt_nums = with_times_and_dates(
-        mt, find_numbers(mt, seg.tgt_lang, strict=src_side, copied_from=other)
+        mt,
+        find_numbers(mt, seg.tgt_lang, strict=src_side, copied_from=other),
+        lang=seg.tgt_lang or "",
+        date_order_of_lang=False,
     )
     other_nums = with_times_and_dates(
         other,
         find_numbers(other, other_lang, strict=src_side),
-        lang=other_lang if src_side else "",
+        lang=other_lang,
+        date_order_of_lang=src_side,
     )
     mt_nums = [n for n in mt_nums if not n.values <= ignore]
     other_nums = [n for n in other_nums if not n.values <= ignore]
