@@ -604,4 +604,9 @@ def script_punctuation(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
         if ascii_mark in "([“‘" and before and before.isalnum():
             fix = " " + fix
         lang = lang_base(seg.tgt_lang) or "en"
-        yield Hit(i, i + 1, f"Fullwidth “{mark}” in a '{lang}' target.", (fix,))
+        yield Hit(
+            i,
+            i + 1,
+            f"Fullwidth “{mark}” in a target in '{lang}', which uses ASCII punctuation.",
+            (fix,),
+        )
