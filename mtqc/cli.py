@@ -315,22 +315,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from mtqc.engine import CheckRun
     from mtqc.outputs import open_output
     from mtqc.outputs.stream import streamer
-    from mtqc.readers import iter_segments
 
     settings = _settings(args)
     fail_on = args.fail_on or settings.config.fail_on
     max_score = args.max_score if args.max_score is not None else settings.config.max_score
     if args.server:
         return _check_via_server(args, settings, fail_on, max_score)
-    segments = iter_segments(
-        args.mt,
-        ref=args.ref,
-        src=args.src,
-        bt=args.bt,
-        fmt=args.input_format,
-        src_lang=args.src_lang,
-        tgt_lang=args.tgt_lang,
-    )
+    segments = _input_segments(args)
     suppress: set[str] = set()
     if args.baseline:
         from mtqc.baseline import load_baseline
@@ -415,26 +406,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _input_segments(args: argparse.Namespace):
+    """The segments ``mtqc check`` reads, one at a time (a ``SegmentStream``)."""
+    from mtqc.readers import iter_segments
+
+    return iter_segments(
+        args.mt,
+        ref=args.ref,
+        src=args.src,
+        bt=args.bt,
+        fmt=args.input_format,
+        src_lang=args.src_lang,
+        tgt_lang=args.tgt_lang,
+    )
+
+
 def _check_via_server(args: argparse.Namespace, settings: Any, fail_on: str, max_score) -> int:
     """``mtqc check --server URL``: read here, check there, write and gate here."""
     from mtqc.outputs import render
-    from mtqc.readers import iter_segments
     from mtqc.service import post_check, report_from_dict, segment_payload
 
     for opt in ("baseline", "write_baseline", "store"):
         if getattr(args, opt) is not None:
             raise UsageError(f"--{opt.replace('_', '-')} does not work with --server")
-    segments = list(
-        iter_segments(
-            args.mt,
-            ref=args.ref,
-            src=args.src,
-            bt=args.bt,
-            fmt=args.input_format,
-            src_lang=args.src_lang,
-            tgt_lang=args.tgt_lang,
-        )
-    )
+    segments = list(_input_segments(args))
     if not segments:
         raise UsageError("nothing to check: no segments")
     payload: dict[str, Any] = {"segments": [segment_payload(s) for s in segments]}
