@@ -18,23 +18,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "corpora" / "seed" / "000_901a9486359773a6.txt"
-
-
-def news_lines() -> list[str]:
-    out = []
-    for para in SEED.read_text(encoding="utf-8").splitlines():
-        for sent in re.split(r"(?<=[.!?”])\s+(?=[“A-Z])", para.strip()):
-            if len(sent.split()) >= 12:
-                out.append(sent)
-    return out
+from bench_rules import news_lines  # the same news sentences as the rules bench
 
 
 def generate(path: Path, megabytes: int) -> int:

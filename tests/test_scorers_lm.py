@@ -464,3 +464,18 @@ def test_minimal_pairs_score_each_rule_fix_against_the_mt(tiny_lm, tmp_path):
     assert pair["mt_bits"] == pytest.approx(bits[sentence], abs=0.01)
     assert pair["bits_saved"] == pytest.approx(bits[sentence] - bits[fixes[best]], abs=0.02)
     assert "lm_minimal_pair" not in model_flag.evidence  # model flags are not re-scored
+
+
+def test_publish_folder_moves_a_finished_conversion_and_drops_a_failed_one(tmp_path):
+    from mtqc.scorers.cache import publish_folder
+
+    with publish_folder(tmp_path / "model") as tmp:
+        (tmp / "weights").write_text("w")
+    assert (tmp_path / "model" / "weights").read_text() == "w"
+    with pytest.raises(RuntimeError), publish_folder(tmp_path / "broken"):
+        raise RuntimeError("conversion failed")
+    # another process published first: its copy is kept, ours removed
+    with publish_folder(tmp_path / "model") as tmp:
+        (tmp / "weights").write_text("other")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+    assert (tmp_path / "model" / "weights").read_text() == "w"

@@ -27,14 +27,13 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mtqc.errors import ModelError
-from mtqc.scorers.cache import cache_dir
+from mtqc.scorers.cache import cache_dir, publish_folder
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -410,19 +409,9 @@ def _convert_gguf(tf: Any, resolved: ResolvedModel, folder: Path, torch_dtype: A
     if hasattr(model, "is_quantized"):
         with contextlib.suppress(AttributeError):
             model.is_quantized = False
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    try:
-        with contextlib.redirect_stderr(io.StringIO()):
-            model.save_pretrained(str(tmp))
-            tok.save_pretrained(str(tmp))
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process finished first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with publish_folder(folder) as tmp, contextlib.redirect_stderr(io.StringIO()):
+        model.save_pretrained(str(tmp))
+        tok.save_pretrained(str(tmp))
     del model
     if resolved.chunks:  # the assembled GGUF can be rebuilt from the packages: free the disk
         gguf.unlink(missing_ok=True)

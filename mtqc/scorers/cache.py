@@ -12,11 +12,14 @@ Standard library only: importing this module never imports torch.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +159,22 @@ def fetch(
             cache.put_many(fresh)
         found.update(fresh)
     return [found[k] for k in keys]
+
+
+@contextlib.contextmanager
+def publish_folder(folder: Path) -> Iterator[Path]:
+    """Write a converted model into a temporary folder beside ``folder`` and move it into
+    place only when the ``with`` block succeeds (``os.replace``), so a half-written
+    conversion is never read. When another process published ``folder`` first, its copy
+    is kept and ours removed; on any error the temporary folder is removed."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process finished first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

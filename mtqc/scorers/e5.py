@@ -24,15 +24,13 @@ import contextlib
 import importlib.util
 import json
 import os
-import shutil
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mtqc.errors import ModelError
-from mtqc.scorers.cache import cache_dir
+from mtqc.scorers.cache import cache_dir, publish_folder
 
 MODEL_FILE = "e5-small-q4.bin"
 META = "\u2581"
@@ -242,21 +240,12 @@ def convert(folder: Path | None = None) -> Path:
     )
     if missing or unexpected:
         raise ModelError(f"e5 conversion: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-    try:
+    with publish_folder(folder) as tmp:
         model.save_pretrained(str(tmp))
         build_tokenizer(f.pieces, f.scores).save(str(tmp / "tokenizer.json"))
         (tmp / "normalization.json").write_text(
             json.dumps({str(k): v for k, v in sorted(f.norm.items())}), encoding="utf-8"
         )
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process finished first
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 
