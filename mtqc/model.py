@@ -12,8 +12,9 @@ Everything that crosses a module boundary is one of these types:
 
 from __future__ import annotations
 
+import copy
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -140,9 +141,32 @@ class Flag:
         return self.severity == Severity.INFO and "below_show_at" in self.evidence
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["severity"] = str(self.severity)
+        """The flag's fields as a new dict (severity as its lowercase name; suggestions
+        and evidence copied, so the dict can be changed without touching the flag)."""
+        d = self.fields()
+        d["suggestions"] = list(self.suggestions)
+        d["evidence"] = copy.deepcopy(self.evidence) if self.evidence else {}
         return d
+
+    def fields(self) -> dict[str, Any]:
+        """The flag's fields as a dict that shares ``suggestions`` and ``evidence`` with
+        the flag (severity as its lowercase name): for writers that copy it anyway."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "segment_id": self.segment_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "severity": str(self.severity),
+            "category": self.category,
+            "message": self.message,
+            "suggestions": self.suggestions,
+            "score": self.score,
+            "evidence": self.evidence,
+            "side": self.side,
+            "fingerprint": self.fingerprint,
+        }
 
 
 @dataclass(slots=True)

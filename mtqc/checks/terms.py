@@ -212,6 +212,12 @@ def key_words(key: str) -> tuple[str, ...]:
     return tuple(_WORD_RE.findall(key.lower()))
 
 
+@lru_cache(maxsize=256)
+def _word_set(low: str) -> frozenset[str]:
+    """The words of a lowercased line (several term lists look up the same line)."""
+    return frozenset(_WORD_RE.findall(low))
+
+
 class KeyIndex:
     """Finds, for a line, the entries whose keys all occur as word prefixes in it."""
 
@@ -229,7 +235,7 @@ class KeyIndex:
                     self.buckets.setdefault(head[:3], []).append((head, tuple(words[1:]), n))
 
     def candidates(self, low: str) -> list[TermEntry]:
-        words = set(_WORD_RE.findall(low))
+        words = _word_set(low)
         buckets = self.buckets
         heads = {w[:3] for w in words}.intersection(buckets)
         if not heads:

@@ -196,6 +196,7 @@ def dutch_line_evidence(text: str) -> tuple[list[str], int]:
     return dutch, english
 
 
+@lru_cache(maxsize=1024)
 def is_dutch_line(text: str) -> bool:
     """True for a line (a heading, dateline, caption or sentence) that is Dutch, not English.
 

@@ -61,30 +61,33 @@ from mtqc.outputs._common import finite
 
 def flag_to_dict(flag: Flag) -> dict[str, Any]:
     """A flag as JSON-ready data (severity as its lowercase name)."""
-    return finite(flag.to_dict())
+    return finite(flag.fields())
 
 
 def segment_to_dict(result: SegmentResult) -> dict[str, Any]:
     """One segment with its flags, score and metrics."""
+    return finite(_segment_fields(result))
+
+
+def _segment_fields(result: SegmentResult) -> dict[str, Any]:
+    # shares the flags' containers: callers pass it through ``finite``, which copies
     seg = result.segment
-    return finite(
-        {
-            "id": seg.id,
-            "doc": seg.doc_id,
-            "line": seg.line,
-            "source_file": seg.source_file,
-            "mt": seg.mt,
-            "src": seg.src,
-            "ref": seg.ref,
-            "bt": seg.bt,
-            "src_lang": seg.src_lang,
-            "tgt_lang": seg.tgt_lang,
-            "score": result.score,
-            "metrics": dict(result.metrics),
-            "suppressed": result.suppressed,
-            "flags": [flag_to_dict(f) for f in result.flags],
-        }
-    )
+    return {
+        "id": seg.id,
+        "doc": seg.doc_id,
+        "line": seg.line,
+        "source_file": seg.source_file,
+        "mt": seg.mt,
+        "src": seg.src,
+        "ref": seg.ref,
+        "bt": seg.bt,
+        "src_lang": seg.src_lang,
+        "tgt_lang": seg.tgt_lang,
+        "score": result.score,
+        "metrics": dict(result.metrics),
+        "suppressed": result.suppressed,
+        "flags": [f.fields() for f in result.flags],
+    }
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "rules": list(report.rules),
             "corpus_metrics": report.corpus_metrics,
             "summary": report.summary(),
-            "segments": [segment_to_dict(r) for r in report.results],
+            "segments": [_segment_fields(r) for r in report.results],
         }
     )
 
@@ -119,7 +122,7 @@ def jsonl_line(result: SegmentResult) -> str:
             "doc": r.segment.doc_id,
             "line": r.segment.line,
             "score": r.score,
-            "flags": [flag_to_dict(f) for f in r.flags],
+            "flags": [f.fields() for f in r.flags],
         }
     )
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
