@@ -383,9 +383,11 @@ class CheckRun:
     def _rule_flags(self, seg: Segment) -> list[Flag]:
         flags: list[Flag] = []
         for ar in self.rules:
-            if ar.rule.needs and not all(getattr(seg, side) for side in ar.rule.needs):
+            rule = ar.rule
+            if rule.needs and not all(getattr(seg, side) for side in rule.needs):
                 continue
-            flags.extend(_flags(ar, seg))
+            for hit in rule.func(seg, ar.options):
+                flags.append(flag_from_hit(rule, seg, hit, ar.severity_of(hit.severity)))
         return flags
 
     def _finish(
