@@ -165,13 +165,6 @@ def active_rules(config: Config) -> list[ActiveRule]:
     return out
 
 
-def _flags(ar: ActiveRule, seg: Segment) -> list[Flag]:
-    return [
-        flag_from_hit(ar.rule, seg, hit, ar.severity_of(hit.severity))
-        for hit in ar.rule.func(seg, ar.options)
-    ]
-
-
 def rules_signature(rules: Iterable[ActiveRule]) -> str:
     """A short hash of the selected rules, their options and severities, and the rule data."""
     h = hashlib.sha1()
