@@ -102,8 +102,10 @@ class ReferenceMetrics:
         rs = [refs[i] or "" for i in idx]
         if "chrf" in self._metrics:
             f_score = self._metrics["chrf"]._compute_f_score
-            with _no_gc():  # thousands of short-lived counters, no cycles
-                stats = [chrf_statistics(h, r) for h, r in zip(hs, rs, strict=True)]
+            stats = chrf_statistics_batch(hs, rs)
+            if stats is None:  # too many distinct characters to pack: one by one
+                with _no_gc():  # thousands of short-lived counters, no cycles
+                    stats = [chrf_statistics(h, r) for h, r in zip(hs, rs, strict=True)]
             for i, st in zip(idx, stats, strict=True):
                 per_seg[i]["chrf"] = round(float(f_score(st)), 4)
             self._accumulate("chrf", stats)
@@ -180,6 +182,63 @@ def chrf_statistics(hyp: str, ref: str, order: int = 6) -> list[int]:
         common = ch.keys() & cr.keys()
         stats += (nh, nr, sum(map(min, map(ch.__getitem__, common), map(cr.__getitem__, common))))
     return stats
+
+
+def chrf_statistics_batch(
+    hyps: Sequence[str], refs: Sequence[str], order: int = 6
+) -> list[list[int]] | None:
+    """:func:`chrf_statistics` of many segments at once (``len(hyps)`` lists of
+    ``3 * order`` integers, equal to it pair by pair), counted with NumPy: every character
+    n-gram is packed into one integer (its characters' ranks in the batch's alphabet,
+    ``bits`` each, above the segment's index), and the n-grams of each side are counted
+    by sorting (``numpy.unique``) and matched by intersection, order by order. About
+    four times as fast as counting per segment (2,000 TED segments). None when the
+    batch has too many distinct characters to pack an n-gram and its segment's index
+    into 63 bits (e.g. a Chinese target): the caller counts segment by segment."""
+    import numpy as np
+
+    hs = ["".join(h.split()) for h in hyps]
+    rs = ["".join(r.split()) for r in refs]
+    n_seg = len(hs)
+    if n_seg == 0:
+        return []
+    cps = np.frombuffer(("".join(hs) + "".join(rs)).encode("utf-32-le"), dtype=np.uint32)
+    alphabet, ranks = np.unique(cps, return_inverse=True)
+    bits = max(1, len(alphabet).bit_length())  # ranks + 1 fit: 0 codes no character
+    seg_shift = bits * order
+    if seg_shift + max(1, n_seg.bit_length()) > 63:
+        return None
+    chars = ranks.astype(np.int64) + 1
+    hl = np.fromiter(map(len, hs), dtype=np.int64, count=n_seg)
+    rl = np.fromiter(map(len, rs), dtype=np.int64, count=n_seg)
+    n_hyp_chars = int(hl.sum())
+    sides = []
+    for lens, codes in ((hl, chars[:n_hyp_chars]), (rl, chars[n_hyp_chars:])):
+        seg = np.repeat(np.arange(n_seg, dtype=np.int64), lens)
+        starts = np.cumsum(lens) - lens
+        left = np.repeat(lens, lens) - (np.arange(len(codes)) - np.repeat(starts, lens))
+        sides.append((seg, codes, left, codes.copy()))  # the last: n-grams so far
+    out = np.zeros((n_seg, order * 3), dtype=np.int64)
+    for n in range(1, order + 1):
+        k = n - 1
+        counted = []
+        for seg, codes, left, gram in sides:
+            if k:  # add the n-th character of the n-gram starting at each position
+                gram[:-k] |= codes[k:] << (bits * k)
+            ok = left >= n  # the n-gram ends inside its segment
+            counted.append(np.unique((seg[ok] << seg_shift) | gram[ok], return_counts=True))
+        (hu, hc), (ru, rc) = counted
+        common, hi, ri = np.intersect1d(hu, ru, assume_unique=True, return_indices=True)
+        match = np.bincount(
+            common >> seg_shift, weights=np.minimum(hc[hi], rc[ri]), minlength=n_seg
+        ).astype(np.int64)
+        nh = np.maximum(hl - k, 0)
+        nr = np.maximum(rl - k, 0)
+        # as sacrebleu: no reference n-gram → nothing counted; no hypothesis n-gram → no match
+        out[:, 3 * k] = np.where(nr > 0, nh, 0)
+        out[:, 3 * k + 1] = nr
+        out[:, 3 * k + 2] = np.where((nr > 0) & (nh > 0), match, 0)
+    return out.tolist()
 
 
 def _corpus_entry(metric: Any, score: Any, n: int) -> dict[str, Any]:

@@ -6,7 +6,13 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 
 from mtqc.errors import UsageError
-from mtqc.metrics import ReferenceMetrics, chrf_statistics, parse_metrics, reference_scores
+from mtqc.metrics import (
+    ReferenceMetrics,
+    chrf_statistics,
+    chrf_statistics_batch,
+    parse_metrics,
+    reference_scores,
+)
 
 HYPS = [
     "The council has eventually released extra money for the pool.",
@@ -61,6 +67,30 @@ def test_chrf_statistics_equal_sacrebleus():
     metric = CHRF()
     for h, r in EDGE_PAIRS:
         assert chrf_statistics(h, r) == metric._extract_corpus_statistics([h], [[r]])[0], (h, r)
+
+
+def test_chrf_statistics_batch_equal_sacrebleus():
+    """The NumPy batch counts equal sacrebleu's pair by pair: edge cases, a batch of
+    random strings over a small alphabet (many repeated n-grams) and one of many
+    distinct characters (too many to pack: None, the caller counts one by one)."""
+    import random
+
+    metric = CHRF()
+    rng = random.Random(7)
+    pairs = list(EDGE_PAIRS)
+    for _ in range(300):
+        pairs.append(
+            tuple(
+                "".join(rng.choice("ab c\u00e9\t") for _ in range(rng.randint(0, 30)))
+                for _ in range(2)
+            )
+        )
+    hyps, refs = [h for h, _ in pairs], [r for _, r in pairs]
+    expected = [metric._extract_corpus_statistics([h], [[r]])[0] for h, r in pairs]
+    assert chrf_statistics_batch(hyps, refs) == expected
+    assert chrf_statistics_batch([], []) == []
+    han = "".join(chr(0x4E00 + i) for i in range(3000))
+    assert chrf_statistics_batch([han], ["x"]) is None
 
 
 def test_chosen_metrics_only():
