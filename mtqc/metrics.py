@@ -4,11 +4,9 @@ with their reproducibility signatures.
 Which metrics run is a choice (``--metrics chrf,bleu,ter``, config ``metrics``): chrF by
 default (the segment risk reads it), BLEU and TER only when asked (TER's shift search is
 the most expensive step of a reference-mode run). chrF's sufficient statistics are
-computed here, segment by segment, equal to sacrebleu's (``tests/test_metrics.py``
-checks them on every order); its scores, formula and signature are sacrebleu's. Caching
-every reference's n-gram counters first, as sacrebleu's corpus statistics do, is slower
-than its own sentence loop: thousands of live counters make the garbage collector walk
-them again and again. chrF and TER statistics serve both the sentence and the corpus
+computed here, a batch at a time with NumPy (segment by segment when a batch's alphabet
+is too large to pack), equal to sacrebleu's (``tests/test_metrics.py`` checks them on
+every order); its scores, formula and signature are sacrebleu's. chrF and TER statistics serve both the sentence and the corpus
 scores. BLEU's sentence score uses effective order and its corpus score the standard
 definition, so the two are computed separately.
 """
