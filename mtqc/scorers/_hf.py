@@ -21,12 +21,14 @@ the functions, so importing this module stays light):
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
 import os
 import re
 import shutil
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -284,7 +286,9 @@ _DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 def set_threads(n: int | None = None) -> int:
     """Set torch's intra-op threads: ``n``, else ``$MTQC_THREADS``, else the usable CPUs."""
-    import torch
+    from mtqc.scorers._lean import import_torch
+
+    torch = import_torch()
 
     if n is None:
         env = os.environ.get("MTQC_THREADS", "")
@@ -352,9 +356,15 @@ def load_causal_lm(resolved: ResolvedModel, dtype: str | None = None) -> tuple[A
     ``default_dtype``). GGUF weights are converted once to safetensors in the cache.
     Raises :class:`~mtqc.errors.ModelError` when the weights cannot be loaded.
     """
-    tf = _import_transformers()
-    import torch
+    from mtqc.scorers._lean import import_torch, lean_causal_lm
 
+    try:
+        torch = import_torch()
+    except ImportError as exc:
+        raise ModelError(
+            "model scorers need the models extra: install torch (`pip install torch==2.13.0` "
+            "on CPU) and then `pip install 'mtqc[models]'`"
+        ) from exc
     dtype = dtype or resolved.default_dtype
     if dtype not in _DTYPES:
         raise ModelError(f"unknown precision {dtype!r}; use one of: {', '.join(_DTYPES)}")
@@ -364,13 +374,19 @@ def load_causal_lm(resolved: ResolvedModel, dtype: str | None = None) -> tuple[A
         if resolved.gguf_file:
             folder = converted_dir(resolved, dtype)
             if not (folder / "config.json").is_file():
-                _convert_gguf(tf, resolved, folder, torch_dtype)
+                _convert_gguf(_import_transformers(), resolved, folder, torch_dtype)
             src: Path = folder
         else:
             assert resolved.folder is not None
             src = resolved.folder
-        tok = tf.AutoTokenizer.from_pretrained(str(src))
-        model = tf.AutoModelForCausalLM.from_pretrained(str(src), dtype=torch_dtype)
+        # the architectures mtqc ships load without transformers' model classes
+        lean = lean_causal_lm(src, torch_dtype)
+        if lean is not None:
+            model, tok = lean
+        else:
+            tf = _import_transformers()
+            tok = tf.AutoTokenizer.from_pretrained(str(src))
+            model = tf.AutoModelForCausalLM.from_pretrained(str(src), dtype=torch_dtype)
     except ModelError:
         raise
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
@@ -485,11 +501,28 @@ def start_token_id(tok: Any) -> int | None:
     ``<bos>``). Otherwise ``<|endoftext|>`` if the vocabulary has it (GPT-2, SmolLM2: the
     token those models saw between documents), else the BOS, else the EOS token.
     """
+    try:
+        return _START_IDS[tok]
+    except (KeyError, TypeError):
+        pass
+    found = _start_token_id(tok)
+    with contextlib.suppress(TypeError):  # a tokenizer that cannot be weakly referenced
+        _START_IDS[tok] = found
+    return found
+
+
+#: tokenizer → its start token (a transformers tokenizer's get_vocab() builds a
+#: 49k-entry dict, 70 ms, which this used to do on every call)
+_START_IDS: weakref.WeakKeyDictionary[Any, int | None] = weakref.WeakKeyDictionary()
+
+
+def _start_token_id(tok: Any) -> int | None:
     if tok("", add_special_tokens=True)["input_ids"]:
         return None
-    vocab = tok.get_vocab()
-    if "<|endoftext|>" in vocab:
-        return int(vocab["<|endoftext|>"])
+    lookup = getattr(tok, "token_to_id", None)
+    eot = lookup("<|endoftext|>") if lookup is not None else tok.get_vocab().get("<|endoftext|>")
+    if eot is not None:
+        return int(eot)
     for tid in (tok.bos_token_id, tok.eos_token_id):
         if tid is not None:
             return int(tid)

@@ -188,6 +188,38 @@ def load_trainable_state(encoder, heads, state: dict, config: dict) -> None:
         )
 
 
+def merge_lora(encoder) -> None:
+    """Fold each LoRA delta into its base layer (``W + scale * B A``) for inference: one
+    matrix product per layer instead of three, the same function up to float rounding
+    (tested). Training keeps the deltas apart (:func:`build_network`)."""
+    import torch
+
+    with torch.no_grad():
+        for module in list(encoder.modules()):
+            for name, child in list(module.named_children()):
+                if hasattr(child, "lora_a") and hasattr(child, "base"):
+                    base = child.base
+                    base.weight += child.scale * (child.lora_b @ child.lora_a)
+                    setattr(module, name, base)
+
+
+def load_tagger_encoder(model: str | None = None):  # -> (tokenizer, encoder)
+    """The tagger's encoder: a BERT checkpoint (the packaged MiniLM by default) loaded
+    without transformers' model classes when :mod:`mtqc.scorers._lean` covers it."""
+    from mtqc.scorers._lean import lean_bert
+    from mtqc.scorers.align import encoder_path, load_encoder
+
+    path = encoder_path(model)
+    if Path(path).is_dir():
+        try:
+            lean = lean_bert(path)
+        except (OSError, ValueError, RuntimeError) as e:
+            raise ModelError(f"cannot load the encoder {path!r}: {e}") from None
+        if lean is not None:
+            return lean
+    return load_encoder(model)
+
+
 def word_scores(p_any: Sequence[float], seg_value: float, beta: float) -> list[float]:
     """The score a word is flagged by: ``beta * p + (1 - beta) * s``.
 
@@ -298,16 +330,23 @@ class SpanTagger:
             return
         import copy
 
-        from mtqc.scorers.align import load_encoder
         from mtqc.scorers.combine import load_weights
 
-        tok, base = load_encoder(self.model)
+        tok, base = load_tagger_encoder(self.model)
         calib = load_weights()
         self._tok = tok
         for mode in _MODES:
             config, tensors = read_weights(mode)
-            enc, heads = build_network(copy.deepcopy(base), config)
+            # layers without deltas are shared by both networks (frozen, inference only)
+            top = set(config["top_layers"])
+            memo: dict[int, Any] = {
+                id(p): p
+                for name, p in base.named_parameters()
+                if not name.startswith("encoder.layer.") or int(name.split(".")[2]) not in top
+            }
+            enc, heads = build_network(copy.deepcopy(base, memo), config)
             load_trainable_state(enc, heads, tensors, config)
+            merge_lora(enc)
             enc.eval()
             heads.eval()
             c = calib.get(mode, {})
