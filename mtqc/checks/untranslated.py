@@ -52,11 +52,15 @@ def word_list(name: str) -> frozenset[str]:
 
 #: English function words that are not also common words of the usual source languages
 #: (no "in", "is", "was", "of", "also", "will", "an", "as", "or", "but", "he", "has"):
-#: a few of them mark a line as English.
+#: a few of them mark a line as English. Reflexive pronouns and negative contractions
+#: (with either apostrophe) are English-only function words too.
 _MARKER_TEXT = """the and to that with for this which would could should from they their there been
     have were are what when where who not it its she his her by at be you these those
-    than then into about after said says our your them him how why because while"""
-ENGLISH_MARKERS = frozenset(_MARKER_TEXT.split())
+    than then into about after said says our your them him how why because while
+    itself himself herself themselves myself yourself ourselves
+    isn't aren't wasn't weren't don't doesn't didn't can't couldn't won't wouldn't
+    shouldn't hasn't haven't hadn't"""
+ENGLISH_MARKERS = frozenset(_MARKER_TEXT.split() + _MARKER_TEXT.replace("'", "\u2019").split())
 
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _LETTER_RE = re.compile(r"[^\W\d_]")
