@@ -4,7 +4,8 @@ One machine, one process is the default engine (:class:`~mtqc.engine.CheckRun`).
 it mtqc runs on Dask's ``distributed`` scheduler, not on a scheduler of its own:
 
 * ``--engine dask`` starts a local cluster (``--workers N`` processes, one thread each,
-  default one per core) for the run and stops it afterwards;
+  default one per core; the models' torch threads share the cores out among them,
+  ``MTQC_THREADS`` overrides) for the run and stops it afterwards;
 * ``--engine dask://HOST:PORT`` sends the work to a running scheduler (``dask
   scheduler`` / ``dask worker``, or a Kubernetes, HPC or cloud deployment of Dask),
   whose workers have the same mtqc version installed (and the model weights, for
@@ -159,6 +160,32 @@ def partitions(
         yield buf, None
 
 
+_SEGMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Segment))
+_FLAG_FIELDS = tuple(f.name for f in dataclasses.fields(Flag))
+
+
+def _pack(results: list[SegmentResult]) -> list[tuple]:
+    """Results as plain tuples (field values in declaration order): a third of the
+    driver's unpickling time of the dataclasses themselves."""
+    return [
+        (
+            tuple(getattr(r.segment, f) for f in _SEGMENT_FIELDS),
+            [tuple(getattr(x, f) for f in _FLAG_FIELDS) for x in r.flags],
+            r.metrics,
+            r.score,
+            r.suppressed,
+        )
+        for r in results
+    ]
+
+
+def _unpack(rows: list[tuple]) -> list[SegmentResult]:
+    return [
+        SegmentResult(Segment(*seg), [Flag(*f) for f in flags], metrics, score, suppressed)
+        for seg, flags, metrics, score, suppressed in rows
+    ]
+
+
 def _check_task(
     segments: list[Segment],
     lookahead: Segment | None,
@@ -166,9 +193,10 @@ def _check_task(
     mode: Mode,
     metrics: ReferenceMetrics | None,
     batch_size: int,
-) -> PartitionResult:
-    """One partition, on a worker (models from the worker's cache)."""
-    return check_partition(
+) -> tuple[PartitionResult, list[tuple]]:
+    """One partition, on a worker (models from the worker's cache): the partition's
+    result without its results, and the results packed (:func:`_pack`)."""
+    part = check_partition(
         segments,
         settings,
         mode=mode,
@@ -177,6 +205,9 @@ def _check_task(
         metrics=copy.deepcopy(metrics) if metrics is not None else None,
         batch_size=batch_size,
     )
+    rows = _pack(part.results)
+    part.results = []
+    return part, rows
 
 
 def _worker_version() -> str:
@@ -248,11 +279,17 @@ class DaskRun(CheckRun):
             return
         distributed = _distributed()
         if self.address is None:
+            # the models' torch threads: the cores shared out among the workers
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+            threads = os.environ.get("MTQC_THREADS") or str(
+                max(1, (cores or os.cpu_count() or 1) // self.workers)
+            )
             try:
                 self._cluster = distributed.LocalCluster(
                     n_workers=self.workers,
                     threads_per_worker=1,
                     processes=True,
+                    env={"MTQC_THREADS": threads},
                     dashboard_address=":0",  # any free port: no clash with another
                     silence_logs=logging.ERROR,
                 )
@@ -395,7 +432,7 @@ class DaskRun(CheckRun):
 def _result(future: Any, index: int) -> PartitionResult:
     """A partition's result; a task error is raised as mtqc's own when it is one."""
     try:
-        part = future.result()
+        part, rows = future.result()
     except MtqcError:
         raise
     except Exception as e:
@@ -409,6 +446,7 @@ def _result(future: Any, index: int) -> PartitionResult:
         raise
     if not isinstance(part, PartitionResult):  # pragma: no cover - a bug
         raise TypeError(f"partition {index}: unexpected task result {type(part).__name__}")
+    part.results = _unpack(rows)
     return part
 
 

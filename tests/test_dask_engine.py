@@ -331,3 +331,48 @@ def test_an_unreachable_scheduler_exits_2(tmp_path, capsys, monkeypatch):
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
     assert main(["check", str(path), "--engine", "dask://127.0.0.1:9", "--workers", "2"]) == 2
     assert "an existing scheduler has its own workers" in capsys.readouterr().err
+
+
+@needs_dask
+def test_an_input_error_after_some_partitions_is_raised_and_the_run_stops(tmp_path, client):
+    from mtqc.distributed import DaskRun
+    from mtqc.errors import InputError
+
+    path = _corpus(tmp_path)
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"mt": "unfinished\n')
+    run = DaskRun(iter_segments(str(path)), EngineSettings(), client=client, partition_size=PART)
+    seen = []
+    with pytest.raises(InputError, match=rf"corpus.jsonl:{len(_rows()) + 1}"):
+        for r in run:
+            seen.append(r.segment.id)
+    assert seen == [r["id"] for r in _rows()][: len(seen)]  # in order up to the error
+    assert not run.finished
+
+
+def test_check_frame_in_the_shape_mapinpandas_calls_it():
+    """The README's Spark function: an iterator of frames in, frames with the columns
+    of ``SPARK_SCHEMA`` out."""
+    pd = pytest.importorskip("pandas")
+    from mtqc.frames import SPARK_SCHEMA, check_frame, frame_from_segments
+    from mtqc.model import Mode
+
+    settings = EngineSettings(mode=Mode.REFERENCE, tgt_lang="en")
+
+    def check(frames):
+        for frame in frames:
+            yield check_frame(frame, settings)
+
+    segs = read_segments_from_rows()
+    batches = [frame_from_segments(segs[:11]), frame_from_segments(segs[11:])]
+    batches[1] = batches[1].drop(columns=["meta", "mt_column", "source_file"])
+    out = pd.concat(list(check(iter(batches))), ignore_index=True)
+    schema = [part.strip().split(" ") for part in SPARK_SCHEMA.split(",")]
+    assert list(out.columns) == [name for name, _ in schema]
+    kinds = {"string": "O", "long": "i", "double": "f"}
+    for name, kind in schema:
+        if kind != "string":
+            assert out[name].dtype.kind == kinds[kind], name
+    assert out["id"].tolist() == [s.id for s in segs]
+    whole = check_segments(read_segments_from_rows(), settings)
+    assert out["codes"].tolist() == [",".join(f.code for f in r.flags) for r in whole.results]
