@@ -14,10 +14,13 @@ Only ``segments`` (each with ``mt``) is required. The answer is the report of
 ``max_score`` and ``gate`` (``passed`` or ``failed``, with the reasons), so a client
 decides its exit status exactly as ``mtqc check`` would.
 
-The models are loaded once, when the service starts (``mtqc serve --models tagger,lm``);
-a request names a subset of them (default: all of them; ``[]`` for rules only). Model
-scorers are not reentrant: requests that use them take turns (one lock), rules-only
-requests run side by side on the server's threads.
+The models are loaded once, when the service starts (``mtqc serve --models tagger,lm``,
+the scorers side by side); a request names a subset of them (default: all of them;
+``[]`` for rules only). Requests run side by side on the server's threads; their calls
+into the model scorers are micro-batched (:class:`BatchingScorer`): calls that arrive
+while the models are busy wait, and then run as one scorer call on all their segments,
+whose outputs are split back to each request. One model call runs at a time (the
+scorers share the CPU's cores through torch's own threads).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class CheckService:
         config: Config | None = None,
         model_options: Mapping[str, dict[str, Any]] | None = None,
         max_segments: int = MAX_SEGMENTS,
+        batching: bool = True,
     ):
         from mtqc.scorers import load_scorer
 
@@ -76,10 +80,15 @@ class CheckService:
             options = {
                 k: v for k, v in self.model_options.get(name, {}).items() if k != "show_flags"
             }
-            scorer = load_scorer(name, **options)
-            scorer.load()
-            self.scorers[name] = scorer
+            self.scorers[name] = load_scorer(name, **options)
+        _load_all(list(self.scorers.values()))
+        #: one model call at a time, whichever scorer: they share the cores
         self._model_lock = threading.Lock()
+        self.batching = batching
+        self._batched = {
+            name: BatchingScorer(scorer, self._model_lock) for name, scorer in self.scorers.items()
+        }
+        self._rules_cache: dict[Any, Any] = {}
 
     @property
     def models(self) -> list[str]:
@@ -122,9 +131,9 @@ class CheckService:
             src_lang=_opt_str(opts, "src_lang"),
             tgt_lang=_opt_str(opts, "tgt_lang"),
             metrics=parse_metrics(opts["metrics"], "metrics") if "metrics" in opts else None,
-            scorers=self.scorers,
+            scorers=self._batched if self.batching else self.scorers,
         )
-        if models:
+        if models and not self.batching:  # the former design: one request at a time
             with self._model_lock:
                 report = check_segments(segments, settings)
         else:
@@ -164,6 +173,112 @@ class CheckService:
             )
         segments = [_segment(i, item) for i, item in enumerate(items, 1)]
         return segments, {k: v for k, v in payload.items() if k != "segments"}
+
+
+def _load_all(scorers: list[Any]) -> None:
+    """Load the scorers side by side (reading weights and building tokenizers leave the
+    GIL; two models load in about the time of the larger)."""
+    if len(scorers) < 2:
+        for scorer in scorers:
+            scorer.load()
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(scorers)) as pool:
+        for future in [pool.submit(scorer.load) for scorer in scorers]:
+            future.result()
+
+
+class _Call:
+    __slots__ = ("items", "result", "error", "done")
+
+    def __init__(self, items: list[Any]):
+        self.items = items
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class BatchingScorer:
+    """A loaded scorer shared by concurrent requests, which batches their calls.
+
+    ``score(segments)`` and ``annotate_rule_flags(results)`` queue the call; the first
+    caller to find the scorer idle takes the model lock, then every call queued by then
+    (its own and those that arrived while the models were busy), and makes one call of
+    the scorer on all their items; each caller gets its own part of the outputs. A
+    scorer's output for a segment does not depend on the other segments of its call (up
+    to float rounding of padded batches), so a request gets what it would get alone
+    (tested). Everything else (``load``, ``signature``, ``needs``, ``notices``) is the
+    scorer's.
+    """
+
+    def __init__(self, scorer: Any, model_lock: threading.Lock):
+        self.scorer = scorer
+        self._model_lock = model_lock
+        self._cv = threading.Condition()
+        self._queues: dict[str, list[_Call]] = {"score": [], "annotate_rule_flags": []}
+        self._busy = False
+        #: how many scorer calls were made, and for how many requests' calls (tests, logs)
+        self.calls = 0
+        self.merged = 0
+
+        if hasattr(scorer, "annotate_rule_flags"):  # the engine looks for it by name
+            self.annotate_rule_flags = self._annotate_rule_flags
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.scorer, name)
+
+    def score(self, segments: list[Segment]) -> list[Any]:
+        return self._submit("score", list(segments))
+
+    def _annotate_rule_flags(self, results: Sequence[SegmentResult]) -> None:
+        self._submit("annotate_rule_flags", list(results))
+
+    def _submit(self, method: str, items: list[Any]) -> Any:
+        call = _Call(items)
+        with self._cv:
+            self._queues[method].append(call)
+            while not call.done and self._busy:
+                self._cv.wait()
+            if call.done:
+                return _outcome(call)
+            self._busy = True
+        try:
+            with self._model_lock:
+                with self._cv:  # everything queued while we waited for the models
+                    queues = {m: q for m, q in self._queues.items() if q}
+                    for m in queues:
+                        self._queues[m] = []
+                for m, calls in queues.items():
+                    self._run(m, calls)
+        finally:
+            with self._cv:
+                self._busy = False
+                self._cv.notify_all()
+        return _outcome(call)
+
+    def _run(self, method: str, calls: list[_Call]) -> None:
+        items = [x for c in calls for x in c.items]
+        try:
+            out = getattr(self.scorer, method)(items)
+        except BaseException as e:  # every caller of the batch sees the failure
+            for c in calls:
+                c.error, c.done = e, True
+            return
+        self.calls += 1
+        self.merged += len(calls)
+        at = 0
+        for c in calls:
+            if out is not None:
+                c.result = list(out[at : at + len(c.items)])
+            at += len(c.items)
+            c.done = True
+
+
+def _outcome(call: _Call) -> Any:
+    if call.error is not None:
+        raise call.error
+    return call.result
 
 
 def _segment(i: int, item: Any) -> Segment:
