@@ -12,12 +12,16 @@ pays the GGUF conversion), waits until it listens, then measures:
    MT items of the development benchmark, ``../shared/benchmarks/mqm-ted21.zh-en.jsonl``,
    target-only as a CMS sends them), one request at a time with the default models
    (``tagger,lm``); one untimed request first. p50 / p99 / max of the request latency.
-2. **rules-only requests/s**: single-segment requests with ``"models": []`` from 4
-   client threads for ``--seconds`` (each request a new connection, as werkzeug's server
-   speaks HTTP/1.0); requests answered per second.
+2. with ``--concurrent N``: another ``--articles`` articles sent by N clients at once
+   (articles/s: what the micro-batching of concurrent requests gives);
+3. **rules-only requests/s**: single-segment requests with ``"models": []`` from
+   ``--clients`` threads (4), ``--rounds`` rounds of ``--seconds`` each (each request a
+   new connection: werkzeug's server closes every connection, so a keep-alive client
+   would reconnect anyway); requests answered per second, median and each round.
 
-Also prints the model load time at start. The client runs on the same machine and takes
-its share of the CPUs.
+``--models ""`` starts a rules-only service (and skips nothing else). Also prints the
+start time (model loading included). The client runs on the same machine and takes its
+share of the CPUs; the load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ def articles(n: int, size: int = 20) -> list[list[str]]:
 
 
 def post(host: str, port: int, body: dict) -> tuple[int, float]:
+    """POST ``body`` on a new connection (werkzeug's server closes each one)."""
     data = json.dumps(body).encode()
     t0 = time.perf_counter()
     conn = http.client.HTTPConnection(host, port, timeout=120)
@@ -72,11 +77,67 @@ def pct(xs: list[float], p: float) -> float:
     return xs[k]
 
 
+def rules_only_rate(host: str, port: int, seconds: float, clients: int) -> float:
+    """Single-segment rules-only requests answered per second by ``clients`` threads."""
+    one = {"segments": [{"mt": "The spillover action was prepared for months."}], "models": []}
+    done = [0]
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def client() -> None:
+        n = 0
+        while time.perf_counter() < stop:
+            status, _ = post(host, port, one)
+            assert status == 200, status
+            n += 1
+        with lock:
+            done[0] += n
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t1 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.perf_counter() - t1)
+
+
+def concurrent_articles(host: str, port: int, arts: list[list[str]], clients: int) -> float:
+    """Articles per second when ``clients`` threads each send articles back to back."""
+    todo = list(arts)
+    lock = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                art = todo.pop()
+            status, _ = post(host, port, {"segments": [{"mt": t} for t in art]})
+            assert status == 200, status
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(arts) / (time.perf_counter() - t0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--articles", type=int, default=30)
+    ap.add_argument("--articles", type=int, default=30, help="0: skip the article latency")
     ap.add_argument("--seconds", type=float, default=15.0)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of rules-only requests")
     ap.add_argument("--models", default="tagger,lm")
+    ap.add_argument(
+        "--concurrent",
+        type=int,
+        default=0,
+        help="also send the articles again from this many clients at once (articles/s)",
+    )
     args = ap.parse_args()
     from mtqc.scorers.cache import cache_dir
 
@@ -87,7 +148,10 @@ def main() -> None:
         (cache / "models").symlink_to(cache_dir() / "models")
     env = {**os.environ, "MTQC_CACHE_DIR": str(cache), "HF_HUB_OFFLINE": "1"}
     cmd = [sys.executable, "-m", "mtqc", "serve", "--port", "0", "--store"]
-    cmd += [str(work / "h.sqlite"), "--models", args.models, "--max-segments", "100"]
+    cmd += [str(work / "h.sqlite"), "--max-segments", "100"]
+    if args.models:
+        cmd += ["--models", args.models]
+    rows = []
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, cwd=work)
     try:
@@ -96,56 +160,58 @@ def main() -> None:
             line = proc.stderr.readline()
             if proc.poll() is not None:
                 sys.exit(f"mtqc serve ended: {line}")
-        load_s = time.perf_counter() - t0
+        rows.append((f"start incl. loading `{args.models}`", f"{time.perf_counter() - t0:.1f} s"))
         # keep reading its log (one line a request): a full pipe would block the server
         threading.Thread(target=proc.stderr.read, daemon=True).start()
         m = re.search(r"http://([^:/]+):(\d+)/", line)
         assert m is not None
         host, port = m.group(1), int(m.group(2))
-        arts = articles(args.articles + 1)
-        status, _ = post(host, port, {"segments": [{"mt": t} for t in arts[0]]})
-        assert status == 200, status
-        lat = []
-        for art in arts[1:]:
-            status, dt = post(host, port, {"segments": [{"mt": t} for t in art]})
+        if args.articles:
+            arts = articles(2 * args.articles + 1 if args.concurrent else args.articles + 1)
+            status, _ = post(host, port, {"segments": [{"mt": t} for t in arts[0]]})
             assert status == 200, status
-            lat.append(dt)
-            print(f"article {len(lat)}: {dt:.2f} s", file=sys.stderr, flush=True)
-        one = {"segments": [{"mt": "The spillover action was prepared for months."}]}
-        one["models"] = []
-        done = [0]
-        stop = time.perf_counter() + args.seconds
-        lock = threading.Lock()
-
-        def client() -> None:
-            while time.perf_counter() < stop:
-                status, _ = post(host, port, one)
+            lat = []
+            for art in arts[1 : args.articles + 1]:
+                status, dt = post(host, port, {"segments": [{"mt": t} for t in art]})
                 assert status == 200, status
-                with lock:
-                    done[0] += 1
-
-        threads = [threading.Thread(target=client) for _ in range(4)]
-        t1 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        rps = done[0] / (time.perf_counter() - t1)
+                lat.append(dt)
+                print(f"article {len(lat)}: {dt:.2f} s", file=sys.stderr, flush=True)
+            rows.append(
+                (
+                    f"20-segment article, `{args.models}` warm, {len(lat)} articles: "
+                    "p50 / p99 / max",
+                    f"{statistics.median(lat):.2f} / {pct(lat, 99):.2f} / {max(lat):.2f} s",
+                )
+            )
+            if args.concurrent:
+                rate = concurrent_articles(host, port, arts[args.articles + 1 :], args.concurrent)
+                rows.append(
+                    (
+                        f"{args.articles} other articles from {args.concurrent} clients at once",
+                        f"{rate:.2f} articles/s ({1 / rate:.2f} s each)",
+                    )
+                )
+        rates = [
+            rules_only_rate(host, port, args.seconds, args.clients) for _ in range(args.rounds)
+        ]
+        rows.append(
+            (
+                f"rules-only single-segment requests, {args.clients} client threads, "
+                f"{args.rounds} rounds of {args.seconds:.0f} s: median (each)",
+                f"{statistics.median(rates):.0f} /s ({', '.join(f'{r:.0f}' for r in rates)})",
+            )
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     print(
-        f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
+        f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} (1 min) "
+        f"{os.getloadavg()[1]:.1f} (5 min) at the end"
     )
-    print(
-        f"| measure | value |\n|---|---|\n| start incl. loading `{args.models}` | {load_s:.1f} s |"
-    )
-    print(
-        f"| 20-segment article, `{args.models}` warm, {len(lat)} articles: p50 / p99 / max | "
-        f"{statistics.median(lat):.2f} / {pct(lat, 99):.2f} / {max(lat):.2f} s |"
-    )
-    print(f"| rules-only single-segment requests, 4 client threads | {rps:.0f} /s |")
+    print("| measure | value |\n|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
 
 
 if __name__ == "__main__":

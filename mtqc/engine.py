@@ -292,12 +292,18 @@ class CheckRun:
         settings: EngineSettings | None = None,
         *,
         batch_size: int | None = DEFAULT_BATCH,
+        rules: tuple[list[ActiveRule], str] | None = None,
     ):
         if batch_size is not None and batch_size < 1:
             raise UsageError(f"batch size must be at least 1, not {batch_size}")
         self.settings = settings or EngineSettings()
         self.batch_size = batch_size
-        self.rules = active_rules(self.settings.config)
+        # ``rules``: the config's active rules and their signature, computed once by a
+        # caller that runs many checks with one config (the check service)
+        if rules is None:
+            self.rules = active_rules(self.settings.config)
+        else:
+            self.rules, self._rules_sig = rules
         self.created = _created()
         self.mode: Mode | None = None
         self.corpus_metrics: dict[str, dict[str, Any]] = {}

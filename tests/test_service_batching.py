@@ -184,3 +184,27 @@ def test_concurrent_requests_to_real_models_get_their_own_reports(monkeypatch):
         t.join(300)
     for i in range(len(bodies)):
         _close(got[i], alone[i], f"request {i}")
+
+
+def test_cached_rule_selections_give_the_reports_of_a_fresh_run():
+    from mtqc.config import Config
+    from mtqc.engine import EngineSettings, check_segments
+    from mtqc.service import RULES_CACHE
+
+    svc = CheckService([])
+    text = "It cost 5 euros, the the mayor said ."
+    for _ in range(2):
+        for opts in ({}, {"ignore": ["P"]}, {"select": ["W", "P"]}, {"extend_select": ["T"]}):
+            got = _stable(svc.check(_body([text], models=[], **opts)))
+            cfg = Config()
+            for k, v in opts.items():
+                setattr(cfg, k, v)
+            fresh = check_segments(svc.parse(_body([text]))[0], EngineSettings(config=cfg))
+            assert got["signature"] == fresh.signature
+            assert [f["code"] for f in got["segments"][0]["flags"]] == [
+                f.code for f in fresh.results[0].flags
+            ]
+    assert len(svc._rules_cache) == 4
+    for i in range(RULES_CACHE + 1):  # selections come from clients: the memo is bounded
+        svc.check(_body([text], models=[], ignore=["P"] * (i + 1)))
+    assert len(svc._rules_cache) <= RULES_CACHE
