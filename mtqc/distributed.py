@@ -66,6 +66,15 @@ ENGINES = ("local", "dask", "dask://HOST:PORT")
 DEFAULT_PORT = 8786
 #: seconds to wait for an existing scheduler (env ``MTQC_DASK_TIMEOUT``)
 CONNECT_TIMEOUT = 10.0
+#: Dask settings of the local cluster (``--engine dask``): its housekeeping wakes up
+#: less often (the statistical profiler sampled the checking thread every 10 ms, the
+#: event loops ticked every 20 ms); a scheduler of your own keeps its own settings.
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
 _ADDRESS_RE = re.compile(
     r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*)(?::(?P<port>\d+))?$"
 )
@@ -210,6 +219,13 @@ def _check_task(
     return part, rows
 
 
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def _worker_version() -> str:
     return __version__
 
@@ -256,7 +272,7 @@ class DaskRun(CheckRun):
                 "scheduler has its own workers"
             )
         self.address = address
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or _usable_cpus()
         self.partition_size = partition_size or max(batch_size, 2000)
         self.max_in_flight = max_in_flight
         self.retries = retries
@@ -280,20 +296,20 @@ class DaskRun(CheckRun):
         distributed = _distributed()
         if self.address is None:
             # the models' torch threads: the cores shared out among the workers
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-            threads = os.environ.get("MTQC_THREADS") or str(
-                max(1, (cores or os.cpu_count() or 1) // self.workers)
-            )
+            threads = os.environ.get("MTQC_THREADS") or str(max(1, _usable_cpus() // self.workers))
+            import dask
+
             try:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    env={"MTQC_THREADS": threads},
-                    dashboard_address=":0",  # any free port: no clash with another
-                    silence_logs=logging.ERROR,
-                )
-                self.client = distributed.Client(self._cluster)
+                with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        env={"MTQC_THREADS": threads},
+                        dashboard_address=":0",  # any free port: no clash with another
+                        silence_logs=logging.ERROR,
+                    )
+                    self.client = distributed.Client(self._cluster)
             except Exception as e:
                 self.close()
                 raise UsageError(f"cannot start a local Dask cluster: {e}") from None

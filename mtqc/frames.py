@@ -210,10 +210,11 @@ _SCORERS_LOCK = threading.Lock()
 
 
 def cached_scorers(settings: EngineSettings) -> dict[str, Any]:
-    """The model scorers ``settings.models`` names, loaded once per process and kept
-    (keyed by the model names and their options); ``{}`` when no model is named.
+    """The model scorers ``settings.models`` names, made once per process and kept
+    (keyed by the model names and their options); ``{}`` when no model is named. Each
+    loads its weights when the engine first needs it (as in a local run) and keeps them.
     Raises :class:`~mtqc.errors.ModelError` / :class:`~mtqc.errors.UsageError` as
-    loading a scorer does."""
+    ``mtqc.scorers.load_scorer`` does."""
     if not settings.models:
         return {}
     from mtqc.scorers import load_scorer
@@ -226,9 +227,9 @@ def cached_scorers(settings: EngineSettings) -> dict[str, Any]:
             for name in settings.models:
                 options = dict(settings.model_options.get(name, {}))
                 options.pop("show_flags", None)  # the engine's policy, not the scorer's
-                scorer = load_scorer(name, **options)
-                scorer.load()
-                scorers[name] = scorer
+                # loaded (``.load()``) by the engine when a batch first has what it needs,
+                # then kept loaded here
+                scorers[name] = load_scorer(name, **options)
             _SCORERS[key] = scorers
         return scorers
 

@@ -249,6 +249,25 @@ def test_cli_engine_dask_streams_to_the_output_and_the_store(tmp_path, capsys):
     assert con.execute("SELECT count(*) FROM flags").fetchone()[0] == len(whole.flags)
 
 
+@needs_dask
+def test_cli_on_an_existing_scheduler(tmp_path, capsys, client, monkeypatch):
+    path = _corpus(tmp_path)
+    address = client.scheduler.address.replace("tcp://", "dask://")
+    local_out, dask_out = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    common = ["check", str(path), "-f", "json", "--fail-on", "none"]
+    assert main([*common, "-o", str(local_out)]) == 0
+    assert main([*common, "-o", str(dask_out), "--engine", address]) == 0
+    assert dask_out.read_bytes() == local_out.read_bytes()
+    assert len(client.scheduler_info()["workers"]) == 2  # the scheduler's own, still there
+    # workers that run another mtqc version are refused
+    import mtqc.distributed
+
+    theirs = mtqc.distributed.__version__
+    monkeypatch.setattr(mtqc.distributed, "__version__", "0.0.0-other")
+    assert main([*common, "-o", str(dask_out), "--engine", address]) == 2
+    assert f"run mtqc {theirs}, this is 0.0.0-other" in capsys.readouterr().err
+
+
 def test_check_frame_gives_the_flags_of_check_segments():
     pytest.importorskip("pandas")
     from mtqc.frames import (
