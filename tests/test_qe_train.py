@@ -152,3 +152,61 @@ def test_kendall_b_matches_known_values():
     assert kendall_b(np.array([1.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0])) == pytest.approx(
         2 / np.sqrt(6)
     )
+
+
+def test_meta_construction_then_int8_quantisation_of_the_linear_layers():
+    """The scorer's inference path: build on the meta device, assign the weights, merge
+    LoRA, quantise the encoder's linear layers (all but the feed-forward output) to int8."""
+    from mtqc.scorers.qe_net import (
+        FP32_LINEARS,
+        LINEARS,
+        QENet,
+        add_lora,
+        merge_lora,
+        quantize_int8,
+    )
+
+    torch.manual_seed(1)
+    ref = QENet(dict(TINY)).eval()
+    add_lora(ref, [0], rank=2, alpha=4)
+    for n, p in ref.named_parameters():
+        if "lora_b" in n:
+            torch.nn.init.normal_(p, std=0.1)
+    state = {k: v.clone() for k, v in ref.state_dict().items()}
+    with torch.device("meta"):
+        net = QENet(dict(TINY))
+        add_lora(net, [0], rank=2, alpha=4)
+    net.load_state_dict(state, assign=True)
+    assert not any(p.is_meta for p in net.parameters())
+    merge_lora(net)
+    net.eval()
+    ids = torch.tensor([[0, 5, 6, 7, 2, 2, 8, 9, 2], [0, 5, 2, 2, 8, 2, 1, 1, 1]])
+    att = (ids != 1).long()
+    mtm = torch.zeros_like(ids, dtype=torch.bool)
+    mtm[:, 4:6] = True
+    with torch.no_grad():
+        tok0, seg0 = ref(ids, att, mtm)
+        tok1, seg1 = net(ids, att, mtm)
+    assert torch.allclose(tok0, tok1, atol=1e-5) and torch.allclose(seg0, seg1, atol=1e-5)
+    if not quantize_int8(net):
+        pytest.skip("no int8 engine in this torch")
+    layer = net.body.encoder.layer[0]
+    for name in LINEARS:
+        kind = type(layer.get_submodule(name)).__module__
+        assert ("quantized" in kind) == (name not in FP32_LINEARS), (name, kind)
+    with torch.no_grad():
+        tok2, seg2 = net(ids, att, mtm)
+    p0, p2 = torch.softmax(tok0, -1), torch.softmax(tok2, -1)
+    assert (p0 - p2).abs().max() < 0.1
+    assert (seg0 - seg2).abs().max() < 0.1
+
+
+def test_risk_features_read_the_metrics():
+    import math
+
+    from mtqc.scorers.qe import risk_features
+
+    m = {"qe_major_p": 0.5, "qe_reg": 0.2, "qe_sum_p": math.e - 1, "qe_words": 3.0}
+    assert risk_features(m, ["logit_qe_major_p", "qe_reg", "log_qe_sum_p"]) == pytest.approx(
+        [0.0, 0.2, 1.0]
+    )

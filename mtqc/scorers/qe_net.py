@@ -64,13 +64,25 @@ class LLinear(nn.Linear):
             self.lora_a = self.lora_b = None
 
 
+def _embedding(n: int, dim: int, padding_idx: int | None = None) -> nn.Embedding:
+    """``nn.Embedding`` whose random init is skipped on the meta device: there
+    ``init.normal_`` goes through ``torch._refs`` and imports ``torch._dynamo`` (2 s)."""
+    w = torch.empty(n, dim)
+    if not w.is_meta:
+        nn.init.normal_(w)
+        if padding_idx is not None:
+            with torch.no_grad():
+                w[padding_idx].zero_()
+    return nn.Embedding(n, dim, padding_idx=padding_idx, _weight=w)
+
+
 class _Embeddings(nn.Module):
     def __init__(self, c: dict):
         super().__init__()
         H = c["hidden_size"]
-        self.word_embeddings = nn.Embedding(c["vocab_size"], H, padding_idx=PAD)
-        self.position_embeddings = nn.Embedding(c["max_position_embeddings"], H)
-        self.token_type_embeddings = nn.Embedding(c["type_vocab_size"], H)
+        self.word_embeddings = _embedding(c["vocab_size"], H, padding_idx=PAD)
+        self.position_embeddings = _embedding(c["max_position_embeddings"], H)
+        self.token_type_embeddings = _embedding(c["type_vocab_size"], H)
         self.LayerNorm = nn.LayerNorm(H, eps=c["layer_norm_eps"])
         self.dropout = nn.Dropout(c.get("dropout", 0.1))
 
@@ -193,6 +205,52 @@ def merge_lora(net: QENet) -> None:
     for m in net.modules():
         if isinstance(m, LLinear):
             m.merge()
+
+
+def plain_linears(net: nn.Module) -> nn.Module:
+    """Replace every (merged) :class:`LLinear` by an ``nn.Linear`` with the same tensors, so
+    that ``quantize_dynamic`` (which matches module types exactly) sees them."""
+    for module in list(net.modules()):
+        for name, child in list(module.named_children()):
+            if isinstance(child, LLinear):
+                if child.lora_a is not None:
+                    raise ValueError("merge_lora() first")
+                lin = nn.Linear(child.in_features, child.out_features, device="meta")
+                lin.weight, lin.bias = child.weight, child.bias
+                setattr(module, name, lin)
+    return net
+
+
+#: Linear layers left in fp32 by :func:`quantize_int8`: the feed-forward output
+#: projection, whose GELU inputs have outlier channels. Quantising it too moves word
+#: probabilities by 0.08 on average (correlation with fp32 0.85); without it, 0.04 (0.975).
+FP32_LINEARS = ("output.dense",)
+
+
+def quantize_int8(net: QENet, keep_fp32: Sequence[str] = FP32_LINEARS) -> bool:
+    """Dynamic int8 quantisation (per output channel) of the encoder's linear layers, in
+    place, for CPU inference, except those named in ``keep_fp32`` (relative to a layer)
+    and the heads. False (net unchanged) where torch's eager-mode quantisation or an
+    int8 engine is unavailable."""
+    import warnings
+
+    try:
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        if torch.backends.quantized.engine == "none":
+            return False
+        plain_linears(net)
+        spec = {}
+        for li in range(len(net.body.encoder.layer)):
+            for name in LINEARS:
+                if name not in keep_fp32:
+                    spec[f"encoder.layer.{li}.{name}"] = per_channel_dynamic_qconfig
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # eager-mode quantisation's deprecation notice
+            quantize_dynamic(net.body, spec, dtype=torch.qint8, inplace=True)
+    except (ImportError, RuntimeError, AssertionError):  # pragma: no cover - old/odd torch
+        return False
+    return True
 
 
 def set_trainable(net: QENet, train_layers: Sequence[int]) -> None:
