@@ -71,3 +71,31 @@ def test_t004_entries_can_be_disabled():
     seg = Segment("x", "The Round of Flanders starts in Bruges.")
     assert [f.evidence["entry"] for f in run("T004", seg)] == ["be-ronde"]
     assert run("T004", seg, disable=["be-ronde"]) == []
+
+
+def test_packaged_lexicon_patterns_all_compile():
+    """The packaged term lists and the gazetteer compile their patterns when first used
+    (LazyPattern); here every one of them is compiled, so a bad entry fails CI, not a
+    user's run."""
+    import re
+    from importlib import resources
+
+    from mtqc.checks import names
+    from mtqc.checks._text import LazyPattern
+    from mtqc.checks.terms import load_term_list
+
+    patterns = []
+    data = resources.files("mtqc.checks") / "data"
+    lists = [p for p in data.iterdir() if p.name.endswith(".tsv") and "calque" in p.name]
+    assert lists
+    for path in lists:
+        for e in load_term_list(str(path), lazy=True):
+            patterns += [e.regex, e.unless, e.only, e.source]
+    for e in gazetteer():
+        patterns += [e.nl_regex, e.en_regex, e.unless]
+    for kinds in (("name", "exonym"), ("keep",)):
+        patterns += [t.regex for t, _ in names._literal_entries(kinds)]
+    lazy = [p for p in patterns if isinstance(p, LazyPattern)]
+    assert len(lazy) > 1500
+    for p in lazy:
+        assert isinstance(p.compiled, re.Pattern), p

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from mtqc.checks._text import fold
+from mtqc.checks._text import LazyPattern, Pattern, fold
 from mtqc.errors import ConfigError
 from mtqc.model import Severity
 
@@ -57,11 +57,11 @@ class GazEntry:
     literal: tuple[str, ...]
     severity: Severity
     needs_source: bool
-    unless: re.Pattern[str] | None
+    unless: Pattern | None
     source: str
     line: int
-    nl_regex: re.Pattern[str]  # any Dutch form, in a source text
-    en_regex: re.Pattern[str]  # any English form, in the MT
+    nl_regex: Pattern  # any Dutch form, in a source text (compiled when first used)
+    en_regex: Pattern  # any English form, in the MT (compiled when first used)
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -127,9 +127,13 @@ def load_gazetteer(path: Path | str = PATH) -> tuple[GazEntry, ...]:
         nl, en, literal = _split(row["nl"]), _split(row["en"]), _split(row["literal"])
         try:
             severity = Severity.parse(row["severity"])
-            unless = re.compile(unless_rx, re.IGNORECASE) if unless_rx else None
-            nl_regex = re.compile("|".join(dutch_form_regex(f) for f in nl))
-            en_regex = re.compile(
+            # checked now; compiled when first used (forms are escaped, so only the
+            # context regex can be invalid)
+            unless = LazyPattern(unless_rx, re.IGNORECASE) if unless_rx else None
+            if unless is not None:
+                re.compile(unless_rx, re.IGNORECASE)
+            nl_regex = LazyPattern("|".join(dutch_form_regex(f) for f in nl))
+            en_regex = LazyPattern(
                 "|".join(
                     rf"(?<![\w-]){_words(f)}(?![\w-])" for f in sorted(en, key=len, reverse=True)
                 ),

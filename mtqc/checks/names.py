@@ -29,7 +29,7 @@ from mtqc.checks._gazetteer import (
     rendered_in,
     sentence_initial,
 )
-from mtqc.checks._text import fold, lang_base
+from mtqc.checks._text import LazyPattern, fold, lang_base
 from mtqc.checks.base import rule
 from mtqc.checks.terms import KeyIndex, TermEntry, match_entries
 from mtqc.model import Hit, Segment
@@ -65,7 +65,7 @@ def _literal_entries(kinds: tuple[str, ...]) -> tuple[tuple[TermEntry, GazEntry]
                 tgt="en",
                 severity=e.severity,
                 keys=(words[0],),
-                regex=re.compile(literal_regex(lit)),
+                regex=LazyPattern(literal_regex(lit)),
                 suggestions=suggestions[:3],
                 why=_why(e, lit),
                 example=lit,

@@ -57,7 +57,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mtqc.checks._text import lang_base
+from mtqc.checks._text import LazyPattern, Pattern, lang_base
 from mtqc.checks.base import rule
 from mtqc.errors import ConfigError
 from mtqc.model import Hit, Segment, Severity
@@ -90,28 +90,32 @@ class TermEntry:
     tgt: str
     severity: Severity
     keys: tuple[str, ...]
-    regex: re.Pattern[str]
+    regex: Pattern
     suggestions: tuple[str, ...]
     why: str
     example: str
-    unless: re.Pattern[str] | None
-    only: re.Pattern[str] | None
+    unless: Pattern | None
+    only: Pattern | None
     line: int
-    source: re.Pattern[str] | None = None
+    source: Pattern | None = None
     narration: bool = False
 
 
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Expand the macros and compile ``pattern`` so it never matches inside a word."""
+def compile_pattern(pattern: str, *, lazy: bool = False) -> Pattern:
+    """Expand the macros and compile ``pattern`` so it never matches inside a word
+    (``lazy``: a :class:`~mtqc.checks._text.LazyPattern`, compiled when first used)."""
     for name, value in MACROS.items():
         pattern = pattern.replace(name, value)
-    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+    full = rf"(?<![\w-])(?:{pattern})(?![\w-])"
+    return LazyPattern(full, re.IGNORECASE) if lazy else re.compile(full, re.IGNORECASE)
 
 
-def load_term_list(path: Path | str) -> list[TermEntry]:
+def load_term_list(path: Path | str, *, lazy: bool = False) -> list[TermEntry]:
     """Read and validate a term-list TSV (format in the module docstring).
 
     Raises :class:`~mtqc.errors.ConfigError` naming the file, the line and the problem.
+    ``lazy`` (the packaged lists, whose patterns the tests compile whole): patterns are
+    compiled when an entry's key words first occur in a line, not here.
     """
     path = Path(path)
     try:
@@ -152,7 +156,7 @@ def load_term_list(path: Path | str) -> list[TermEntry]:
             raise ConfigError(f"{where}: pair '{row['pair']}' must look like 'nl-en'")
         try:
             severity = Severity.parse(row["severity"])
-            regex = compile_pattern(row["pattern"])
+            regex = compile_pattern(row["pattern"], lazy=lazy)
         except (ValueError, re.error) as err:
             raise ConfigError(f"{where}: {err}") from err
         unless = only = source = None
@@ -166,7 +170,11 @@ def load_term_list(path: Path | str) -> list[TermEntry]:
                     "'source:REGEX' or 'narration:REGEX'"
                 )
             try:
-                compiled = re.compile(rx, re.IGNORECASE) if rx != "-" else None
+                compiled: Pattern | None = None
+                if rx != "-":
+                    compiled = (
+                        LazyPattern(rx, re.IGNORECASE) if lazy else re.compile(rx, re.IGNORECASE)
+                    )
             except re.error as err:
                 raise ConfigError(f"{where}: context regex: {err}") from err
             if kind == "narration":
@@ -254,7 +262,7 @@ class KeyIndex:
 
 @lru_cache(maxsize=32)
 def _cached_list(path: str) -> KeyIndex:
-    return KeyIndex(load_term_list(path))
+    return KeyIndex(load_term_list(path, lazy=True))  # the packaged lists
 
 
 @lru_cache(maxsize=32)
