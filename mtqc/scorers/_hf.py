@@ -488,10 +488,24 @@ class TokenScores:
         return sum(self.bits) / len(self.bits) if self.bits else 0.0
 
 
-def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Indices grouped into batches of similar length (longest first)."""
+def length_sorted_batches(
+    lengths: Sequence[int], batch_size: int, min_fill: float = 0.0
+) -> list[list[int]]:
+    """Indices grouped into batches of similar length (longest first), at most
+    ``batch_size`` each; with ``min_fill``, a text shorter than ``min_fill`` times its
+    batch's longest starts a new batch (less padding computed, a few more calls)."""
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    return [order[i : i + batch_size] for i in range(0, len(order), max(1, batch_size))]
+    batches: list[list[int]] = []
+    for i in order:
+        if (
+            not batches
+            or len(batches[-1]) >= max(1, batch_size)
+            or lengths[i] < min_fill * lengths[batches[-1][0]]
+        ):
+            batches.append([i])
+        else:
+            batches[-1].append(i)
+    return batches
 
 
 def start_token_id(tok: Any) -> int | None:
@@ -566,6 +580,7 @@ def token_logprobs(
     layer: int = -1,
     max_tokens: int = 1024,
     on_batch: Any = None,
+    min_fill: float = 0.0,
 ) -> list[TokenScores]:
     """Surprisal of every token of each text, in input order.
 
@@ -576,6 +591,8 @@ def token_logprobs(
     needed (cheap for Gemma's 262k vocabulary). With ``want_hidden``, ``hidden`` holds
     ``hidden_states[layer]`` at each text token (``-1``: the final, normalised layer).
     ``on_batch(n)`` is called after each model call (for progress and tests).
+    ``min_fill`` (0–1): see :func:`length_sorted_batches`; the numbers do not depend on
+    how texts are batched (up to float rounding).
     """
     import numpy as np
     import torch
@@ -600,7 +617,7 @@ def token_logprobs(
             todo.append(i)
     batches = [
         [todo[j] for j in b]
-        for b in length_sorted_batches([len(encoded[i][0]) for i in todo], batch_size)
+        for b in length_sorted_batches([len(encoded[i][0]) for i in todo], batch_size, min_fill)
     ]
     with torch.inference_mode():
         for batch in batches:
