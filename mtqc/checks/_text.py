@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 #: A word: letters/digits, with inner apostrophes or hyphens ("don't", "don’t", "well-known").
 WORD_RE = re.compile(r"\w+(?:['’\-]\w+)*")
@@ -24,6 +25,17 @@ URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 def words(text: str) -> list[tuple[int, int, str]]:
     """The words of ``text`` as ``(start, end, word)`` code-point spans."""
     return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+
+
+_ALNUM_RUN_RE = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=256)
+def lower_words(text: str) -> frozenset[str]:
+    """The lowercased runs of letters and digits of ``text`` (``"Don't-stop"`` →
+    ``{"don", "t", "stop"}``): a cheap test of whether a rule's trigger words occur at
+    all, shared by the rules that ask it of the same line."""
+    return frozenset(_ALNUM_RUN_RE.findall(text.lower()))
 
 
 def lang_base(tag: str | None) -> str:

@@ -89,7 +89,8 @@ _DATE_CONTEXT_RE = re.compile(
 _DATE_NAMES = frozenset({"9/11", "7/7", "24/7", "4/20", "3/11", "11/9"})
 _FRACTION_AFTER_RE = re.compile(r"[ \u00a0]?(?:of|th|st|nd|rd|majority|share)\b", re.I)
 
-_DIGIT_RE = re.compile(r"\d")
+#: every finder above needs a digit glued to one of these, or "km/u": lines without are skipped
+_CANDIDATE_RE = re.compile(r"\d[.,:/uh]|km/u")
 _KMU_RE = re.compile(r"(?<=\d)([ \u00a0]?)(km/u)(?![\w/])")
 
 
@@ -335,7 +336,7 @@ def dutch_number_format(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     if lang_base(seg.tgt_lang) not in set(opts.get("langs", ("en",))):
         return
     text = seg.mt
-    if _DIGIT_RE.search(text) is None:
+    if _CANDIDATE_RE.search(text) is None:
         return
     if lang_base(seg.src_lang) in ("", "nl") and is_dutch_line(text):
         return  # the whole line is Dutch: U001's one finding

@@ -57,7 +57,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mtqc.checks._text import LazyPattern, Pattern, lang_base
+from mtqc.checks._text import LazyPattern, Pattern, lang_base, lower_words
 from mtqc.checks.base import rule
 from mtqc.errors import ConfigError
 from mtqc.model import Hit, Segment, Severity
@@ -220,12 +220,6 @@ def key_words(key: str) -> tuple[str, ...]:
     return tuple(_WORD_RE.findall(key.lower()))
 
 
-@lru_cache(maxsize=256)
-def _word_set(low: str) -> frozenset[str]:
-    """The words of a lowercased line (several term lists look up the same line)."""
-    return frozenset(_WORD_RE.findall(low))
-
-
 class KeyIndex:
     """Finds, for a line, the entries whose keys all occur as word prefixes in it."""
 
@@ -243,7 +237,7 @@ class KeyIndex:
                     self.buckets.setdefault(head[:3], []).append((head, tuple(words[1:]), n))
 
     def candidates(self, low: str) -> list[TermEntry]:
-        words = _word_set(low)
+        words = lower_words(low)
         buckets = self.buckets
         heads = {w[:3] for w in words}.intersection(buckets)
         if not heads:

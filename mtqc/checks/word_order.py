@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mtqc.checks._text import lang_base
+from mtqc.checks._text import lang_base, lower_words
 from mtqc.checks.base import rule
 from mtqc.model import Hit, Segment
 
@@ -44,6 +44,12 @@ _VERBISH_RE = re.compile(
 
 #: (1) A modal directly followed by a determiner or subject pronoun, outside questions:
 #: "At the hospitals must the patients wait", "On Monday will they vote".
+_MODALS = frozenset(_MODAL[3:-1].split("|"))
+_HAVE = frozenset({"has", "have", "had"})
+_PREPOSITIONS = frozenset(
+    ["in", "on", "at", "by", "for", "from", "since", "during", "after", "before", "under", "with"]
+)
+
 MODAL_INVERSION_RE = re.compile(
     rf"(?<![\w-])(?P<verb>{_MODAL}) (?P<subj>{_DET} [\w'’-]+|{_SUBJ_PRON}|(?-i:[a-z]+[^suy\W]s))(?= [\w-])",
     re.IGNORECASE,
@@ -222,12 +228,13 @@ def dutch_word_order(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     if (lang_base(seg.tgt_lang) or "en") != "en" or lang_base(seg.src_lang) not in ("", "nl"):
         return
     text = seg.mt
+    words = lower_words(text)  # each shape needs its trigger words: skip the scan without
     hits = [
-        *_modal_inversions(text),
-        *_verb_final(text),
-        *_prenominal(text),
-        *_reporting(text),
-        *_also(text),
+        *(_modal_inversions(text) if words & _MODALS else ()),
+        *(_verb_final(text) if words & _HAVE else ()),
+        *(_prenominal(text) if words & _PREPOSITIONS else ()),
+        *(_reporting(text) if "That " in text or "This " in text else ()),
+        *(_also(text) if "Also " in text else ()),
     ]
     kept: list[Hit] = []
     for h in sorted(hits, key=lambda h: (h.start, -h.end)):
