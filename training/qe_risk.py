@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +134,7 @@ def fit_report() -> None:
         X = np.array([features(r) for r in rows])
         mqm = np.array([r["mqm"] for r in rows])
         major = np.array([float(r["major"]) for r in rows])
-        groups = np.array([hash((r["lp"], r["src"])) for r in rows])
+        groups = np.array([zlib.crc32(f"{r['lp']}|{r['src']}".encode()) for r in rows])
         ugroups = np.unique(groups)
         n_multi = sum((groups == g).sum() >= 2 for g in ugroups)
         print(f"\n{mode}: {len(rows)} items, {len(ugroups)} sources ({n_multi} with ≥ 2 MTs)")
