@@ -308,7 +308,9 @@ def set_threads(n: int | None = None) -> int:
 def _import_transformers() -> Any:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
-        import torch  # noqa: F401
+        from mtqc.scorers._lean import import_torch
+
+        import_torch()
         import transformers
     except ImportError as exc:
         raise ModelError(

@@ -100,6 +100,8 @@ class FastTokenizer:
     @classmethod
     def from_folder(cls, folder: Path) -> FastTokenizer | None:
         """The tokenizer of a model folder, or None without ``tokenizer.json``."""
+        # as for transformers' tokenizers: no thread pool of its own beside torch's
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from tokenizers import Tokenizer
 
         path = folder / "tokenizer.json"
