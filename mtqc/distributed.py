@@ -456,8 +456,8 @@ def _result(future: Any, index: int) -> PartitionResult:
         if name == "KilledWorker":
             raise DistributedError(
                 f"partition {index}: the Dask workers running it died again and again "
-                f"({e}); they may be out of memory: use fewer --workers or a smaller "
-                "--batch-size"
+                f"({e}); they may be out of memory: give each more (fewer --workers per "
+                "machine: each loads its own models)"
             ) from None
         raise
     if not isinstance(part, PartitionResult):  # pragma: no cover - a bug
