@@ -114,16 +114,11 @@ class QEScorer:
         if self._net is not None:
             return
         import os
-        import sys
         import threading
 
         from mtqc.scorers import e5
 
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        if "torch" not in sys.modules:
-            # idle OpenMP threads sleep instead of spinning: on a busy 2-core machine two
-            # spinning threads ran 3x slower than one (6.4 vs 17-21 segments/s)
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         # the 250k-piece tokenizer (about 1 s to build) loads in a thread while torch is
         # imported and the network is built, when the converted folder already exists
         folder = e5.converted_dir()
@@ -141,7 +136,12 @@ class QEScorer:
             thread.start()
         try:
             import safetensors  # noqa: F401
-            import torch
+
+            from mtqc.scorers._lean import import_torch
+
+            # OpenMP workers that sleep while they wait: on a busy 2-core machine two
+            # spinning threads ran 3x slower than one (6.4 vs 17-21 segments/s)
+            torch = import_torch()
         except ImportError as exc:
             raise ModelError(
                 "the qe scorer needs the models extra: install torch (`pip install "
