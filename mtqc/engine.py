@@ -319,20 +319,22 @@ class CheckRun:
         self._started = True
         return self._run()
 
-    def _batches(self) -> Iterator[list[Segment]]:
+    def _batches(self) -> Iterator[tuple[list[Segment], bool]]:
+        """Batches of segments, each with whether it is the last (the reader is read one
+        segment ahead, so the last batch is known as such)."""
         if self.batch_size is None:
             batch = list(self._segments)
             if batch:
-                yield batch
+                yield batch, True
             return
-        batch = []
-        for seg in self._segments:
-            batch.append(seg)
-            if len(batch) >= self.batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
+        it = iter(self._segments)
+        nxt = next(it, None)
+        while nxt is not None:
+            batch: list[Segment] = []
+            while nxt is not None and len(batch) < self.batch_size:
+                batch.append(nxt)
+                nxt = next(it, None)
+            yield batch, nxt is None
 
     def _run(self) -> Iterator[SegmentResult]:
         settings = self.settings
@@ -340,7 +342,9 @@ class CheckRun:
         metrics: ReferenceMetrics | None = None
         self._scorers = _Scorers(settings, self.notices) if settings.models else None
         held: SegmentResult | None = None
-        for batch in self._batches():
+        checked = False
+        for batch, last in self._batches():
+            checked = True
             first = self.mode is None
             if first:
                 self.mode = settings.mode or detect_mode(batch)
@@ -355,12 +359,12 @@ class CheckRun:
             window = [held] if held is not None else []
             window.extend(SegmentResult(segment=seg, flags=self._rule_flags(seg)) for seg in segs)
             continued_quotations(window)  # document context: multi-paragraph quotations
-            held = window.pop()  # its quotation may go on in the next batch
+            # the last segment's quotation may go on in the next batch: it waits for it
+            held = None if last else window.pop()
             if window:
                 yield from self._finish(window, metrics)
-        if held is None:
+        if not checked:
             raise UsageError("nothing to check: no segments")
-        yield from self._finish([held], metrics)
         self.corpus_metrics = metrics.corpus() if metrics is not None else {}
         self.finished = True
 

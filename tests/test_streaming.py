@@ -224,3 +224,38 @@ def test_a_side_that_starts_after_the_first_batch_is_named(tmp_path, capsys):
     assert "'ref' texts start after the first 2 segments" in err and "--mode" in err
     assert main(["check", str(path), "-f", "jsonl", "-o", "/dev/null"]) == 0
     assert "notice" not in capsys.readouterr().err
+
+
+class _CountingScorer:
+    """A model scorer that records the batches it is given."""
+
+    needs = ()
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def load(self) -> None:
+        pass
+
+    def signature(self) -> str:
+        return "counting"
+
+    def score(self, segments):
+        from types import SimpleNamespace
+
+        self.batches.append(len(segments))
+        return [SimpleNamespace(flags=[], metrics={}) for _ in segments]
+
+
+@pytest.mark.parametrize(("batch_size", "expected"), [(None, [7]), (3, [2, 3, 2]), (7, [7])])
+def test_scorers_see_whole_batches(batch_size, expected):
+    """The look-ahead segment held back for quotations is scored with the next batch, and
+    the last batch is scored whole (an article checked at once is one scorer call)."""
+    from mtqc.model import Segment
+
+    scorer = _CountingScorer()
+    settings = EngineSettings(models=["counting"], scorers={"counting": scorer})
+    segs = [Segment(id=str(i), mt=f"Line number {i} is here.") for i in range(7)]
+    results = list(CheckRun(segs, settings, batch_size=batch_size))
+    assert [r.segment.id for r in results] == [str(i) for i in range(7)]
+    assert scorer.batches == expected
