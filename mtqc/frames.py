@@ -304,8 +304,7 @@ def check_partition(
         out.extend(run._finish(results[i : i + batch_size], metrics))
     part = PartitionResult(results=out, mode=mode, notices=list(run.notices))
     if metrics is not None and metrics.segments:
-        # ReferenceMetrics keeps its running sums in ``_sums`` (mtqc/metrics.py)
-        part.metric_statistics = {k: list(v) for k, v in metrics._sums.items() if v is not None}
+        part.metric_statistics = metrics.statistics()
         part.metric_segments = metrics.segments
     if run._scorers is not None:
         part.signatures = dict(run._scorers.signatures)
@@ -319,12 +318,7 @@ def merge_metric_statistics(
     ``metric_segments`` of a :class:`PartitionResult`) to ``total``, an accumulator of
     the same metrics; ``total.corpus()`` then scores all partitions together, equal to
     one run over all segments (the statistics are whole numbers)."""
-    for name, stats in statistics.items():
-        total._accumulate(name, [list(stats)])
-        # sacrebleu names the reference count in the signature once a metric has seen
-        # references; ReferenceMetrics gives each segment one (it sets chrF's up front)
-        total._metrics[name].__dict__.setdefault("num_refs", 1)
-    total.segments += segments
+    total.merge(statistics, segments)
 
 
 def segments_from_frame(frame: pd.DataFrame) -> list[Segment]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mtqc.errors import UsageError
@@ -129,6 +129,22 @@ class ReferenceMetrics:
         for st in stats:
             for k, value in enumerate(st):
                 total[k] += value
+
+    def statistics(self) -> dict[str, list[Any]]:
+        """The summed sufficient statistics so far, by metric (whole numbers; a copy), for
+        :meth:`merge` into another accumulator (a distributed run's partitions)."""
+        return {name: list(total) for name, total in self._sums.items() if total is not None}
+
+    def merge(self, statistics: Mapping[str, Sequence[Any]], segments: int) -> None:
+        """Add another accumulator's :meth:`statistics` over ``segments`` segments (of the
+        same metrics): :meth:`corpus` then scores both together, equal to one accumulator
+        that saw all their segments."""
+        for name, stats in statistics.items():
+            self._accumulate(name, [list(stats)])
+            # sacrebleu names the reference count in the signature once a metric has seen
+            # references; every segment here has one (chrF's is set up front)
+            self._metrics[name].__dict__.setdefault("num_refs", 1)
+        self.segments += segments
 
     def corpus(self) -> dict[str, dict[str, Any]]:
         """The corpus scores with their signatures ({} when no segment had a reference)."""

@@ -113,3 +113,15 @@ def test_parse_metrics():
     assert parse_metrics("none") == () == parse_metrics([])
     with pytest.raises(UsageError, match="unknown metric 'comet'"):
         parse_metrics("comet")
+
+
+def test_merged_accumulators_score_as_one():
+    pairs = [(h, r) for h, r in zip(HYPS, REFS, strict=True) if r]
+    whole = ReferenceMetrics("en", ("chrf", "bleu", "ter"))
+    whole.add([h for h, _ in pairs], [r for _, r in pairs])
+    first, second = (ReferenceMetrics("en", ("chrf", "bleu", "ter")) for _ in range(2))
+    first.add([pairs[0][0]], [pairs[0][1]])
+    second.add([h for h, _ in pairs[1:]], [r for _, r in pairs[1:]])
+    first.merge(second.statistics(), second.segments)
+    assert first.corpus() == whole.corpus()
+    assert first.corpus()["chrf"]["segments"] == 3
