@@ -55,18 +55,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mtqc.model import Flag, Report, SegmentResult
+from mtqc.model import Report, SegmentResult
 from mtqc.outputs._common import finite
-
-
-def flag_to_dict(flag: Flag) -> dict[str, Any]:
-    """A flag as JSON-ready data (severity as its lowercase name)."""
-    return finite(flag.fields())
-
-
-def segment_to_dict(result: SegmentResult) -> dict[str, Any]:
-    """One segment with its flags, score and metrics."""
-    return finite(_segment_fields(result))
 
 
 def _segment_fields(result: SegmentResult) -> dict[str, Any]:
