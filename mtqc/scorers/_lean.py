@@ -575,18 +575,28 @@ def _bert_config(cfg: dict[str, Any]) -> SimpleNamespace | None:
     return c
 
 
-def lean_bert(folder: str | Path) -> tuple[FastTokenizer, Any] | None:
-    """``(tokenizer, encoder)`` of a BERT checkpoint folder in eval mode, or None when it
-    is not one this module reproduces."""
+def _checkpoint(
+    folder: str | Path, read_config: Any
+) -> tuple[SimpleNamespace, list[Path], FastTokenizer] | None:
+    """``(config, weight files, tokenizer)`` of a checkpoint folder whose config
+    ``read_config`` accepts, or None (another architecture, no weights, no tokenizer)."""
     folder = Path(folder)
     cfg = _config(folder)
-    c = _bert_config(cfg) if cfg else None
+    c = read_config(cfg) if cfg else None
     files = _weight_files(folder)
     if c is None or not files:
         return None
     tok = FastTokenizer.from_folder(folder)
-    if tok is None:
+    return None if tok is None else (c, files, tok)
+
+
+def lean_bert(folder: str | Path) -> tuple[FastTokenizer, Any] | None:
+    """``(tokenizer, encoder)`` of a BERT checkpoint folder in eval mode, or None when it
+    is not one this module reproduces."""
+    found = _checkpoint(folder, _bert_config)
+    if found is None:
         return None
+    c, files, tok = found
     model = modules()["BertModel"](c)
     _load_state(model, files, rename=lambda k: k[5:] if k.startswith("bert.") else k)
     return tok, model.float().eval()
@@ -615,15 +625,10 @@ def _llama_config(cfg: dict[str, Any]) -> SimpleNamespace | None:
 def lean_causal_lm(folder: str | Path, torch_dtype: Any) -> tuple[Any, FastTokenizer] | None:
     """``(model, tokenizer)`` of a Llama checkpoint folder in eval mode, or None when it
     is not one this module reproduces."""
-    folder = Path(folder)
-    cfg = _config(folder)
-    c = _llama_config(cfg) if cfg else None
-    files = _weight_files(folder)
-    if c is None or not files:
+    found = _checkpoint(folder, _llama_config)
+    if found is None:
         return None
-    tok = FastTokenizer.from_folder(folder)
-    if tok is None:
-        return None
+    c, files, tok = found
     model = modules()["LlamaForCausalLM"](c)
     inv = model.model.inv_freq
     _load_state(model, files)
