@@ -51,34 +51,7 @@ QENet, add_lora, build_batch = _qe.QENet, _qe.add_lora, _qe.build_batch
 set_trainable, shipped_state = _qe.set_trainable, _qe.shipped_state
 
 
-def dequantize_q4_0(raw: bytes, n_elems: int) -> np.ndarray:
-    """As :func:`mtqc.scorers.e5.dequantize_q4_0` (copied: no mtqc import here)."""
-    blocks = np.frombuffer(raw, dtype=[("d", "<f2"), ("qs", "u1", 16)])
-    qs = blocks["qs"]
-    q = np.concatenate([qs & 15, qs >> 4], axis=1).astype(np.int8) - 8
-    w = q.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]
-    return w.reshape(-1)[:n_elems]
-
-
 LOG26 = math.log(26.0)
-
-_NAMES = {
-    "emb.word": "embeddings.word_embeddings.weight",
-    "emb.pos": "embeddings.position_embeddings.weight",
-    "emb.type": "embeddings.token_type_embeddings.weight",
-    "emb.ln.w": "embeddings.LayerNorm.weight",
-    "emb.ln.b": "embeddings.LayerNorm.bias",
-}
-_LAYER = {
-    "q": "attention.self.query",
-    "k": "attention.self.key",
-    "v": "attention.self.value",
-    "ao": "attention.output.dense",
-    "aln": "attention.output.LayerNorm",
-    "fi": "intermediate.dense",
-    "fo": "output.dense",
-    "oln": "output.LayerNorm",
-}
 
 
 def load_mini(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
@@ -93,15 +66,8 @@ def load_mini(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
         name = key[2:]
         dtype, n = (int(v) for v in z[f"d:{name}"])
         raw = z[key].tobytes()
-        arr = dequantize_q4_0(raw, n) if dtype == 1 else np.frombuffer(raw, "<f4", n)
-        if name in _NAMES:
-            k = _NAMES[name]
-        else:
-            layer, kind, wb = name.split(".")
-            k = f"encoder.layer.{int(layer[1:])}.{_LAYER[kind]}." + (
-                "weight" if wb == "w" else "bias"
-            )
-        state[k] = torch.from_numpy(np.array(arr, np.float32))
+        arr = _qe.dequantize_q4_0(raw, n) if dtype == 1 else np.frombuffer(raw, "<f4", n)
+        state[_qe.e5_parameter_name(name)] = torch.from_numpy(np.array(arr, np.float32))
     return cfg, state
 
 

