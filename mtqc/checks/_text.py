@@ -27,7 +27,8 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
 
 
-_ALNUM_RUN_RE = re.compile(r"[^\W_]+")
+#: A run of letters and digits: the words of term-list keys and of the lines they match.
+ALNUM_RUN_RE = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=256)
@@ -35,7 +36,7 @@ def lower_words(text: str) -> frozenset[str]:
     """The lowercased runs of letters and digits of ``text`` (``"Don't-stop"`` →
     ``{"don", "t", "stop"}``): a cheap test of whether a rule's trigger words occur at
     all, shared by the rules that ask it of the same line."""
-    return frozenset(_ALNUM_RUN_RE.findall(text.lower()))
+    return frozenset(ALNUM_RUN_RE.findall(text.lower()))
 
 
 def lang_base(tag: str | None) -> str:

@@ -57,7 +57,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from mtqc.checks._text import LazyPattern, Pattern, lang_base, lower_words
+from mtqc.checks._text import ALNUM_RUN_RE, LazyPattern, Pattern, lang_base, lower_words
 from mtqc.checks.base import rule
 from mtqc.errors import ConfigError
 from mtqc.model import Hit, Segment, Severity
@@ -212,12 +212,9 @@ def load_term_list(path: Path | str, *, lazy: bool = False) -> list[TermEntry]:
     return entries
 
 
-_WORD_RE = re.compile(r"[^\W_]+")
-
-
 def key_words(key: str) -> tuple[str, ...]:
     """The word prefixes of a key: ``"n't more"`` → ``("n", "t", "more")``."""
-    return tuple(_WORD_RE.findall(key.lower()))
+    return tuple(ALNUM_RUN_RE.findall(key.lower()))
 
 
 class KeyIndex:
