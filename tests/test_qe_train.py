@@ -210,3 +210,66 @@ def test_risk_features_read_the_metrics():
     assert risk_features(m, ["logit_qe_major_p", "qe_reg", "log_qe_sum_p"]) == pytest.approx(
         [0.0, 0.2, 1.0]
     )
+
+
+def _grouped_data(sizes):
+    """A minimal data dict: ``sizes[g]`` translations of source g."""
+    group = np.concatenate([np.full(n, g) for g, n in enumerate(sizes)]).astype(np.int64)
+    n = len(group)
+    return {
+        "group": group,
+        "src_len": np.full(n, 5),
+        "mt_len": np.arange(n) % 7 + 3,
+        "ref_len": np.zeros(n, np.int64),
+    }
+
+
+def test_group_batches_keep_each_source_whole_and_cover_every_item_once():
+    import random
+
+    from training.qe_train import group_batches
+
+    d = _grouped_data([3, 5, 2, 9, 4, 1, 6])
+    idx = list(range(len(d["group"])))
+    plan = group_batches(d, idx, max_items=8, rng=random.Random(0))
+    flat = [i for b in plan for i in b]
+    assert sorted(flat) == idx  # every item exactly once
+    assert all(len(b) <= 8 for b in plan)
+    # a group of at most max_items items lies in one batch; the group of 9 is cut in two
+    where = {}
+    for k, b in enumerate(plan):
+        for i in b:
+            where.setdefault(int(d["group"][i]), set()).add(k)
+    assert all(len(v) == 1 for g, v in where.items() if g != 3)
+    assert len(where[3]) == 2
+
+
+def test_rank_loss_orders_pairs_within_a_source_only():
+    from training.qe_train import rank_loss
+
+    target = torch.tensor([0.0, 5.0, 1.0, 25.0])
+    group = torch.tensor([0, 0, 1, 1])
+    right = torch.tensor([0.0, 1.0, 0.0, 1.0])  # worse translation scored higher
+    wrong = torch.tensor([1.0, 0.0, 1.0, 0.0])
+    assert rank_loss(right, target, group, 1.0, 10.0) < 1e-3
+    assert rank_loss(wrong, target, group, 1.0, 10.0) > 9.0
+    # across sources nothing is compared: item 1 (5 MQM, source 0) vs item 2 (1 MQM, source 1)
+    cross = torch.tensor([0.0, 0.0, 5.0, 5.0])
+    assert rank_loss(cross, target, group, 1.0, 10.0) == pytest.approx(np.log(2.0), abs=1e-5)
+    # pairs closer than the margin are not compared; no pair left: 0 with a gradient
+    score = torch.tensor([0.3, 0.1], requires_grad=True)
+    loss = rank_loss(score, torch.tensor([1.0, 1.5]), torch.tensor([0, 0]), 1.0, 10.0)
+    loss.backward()
+    assert float(loss.detach()) == 0.0 and score.grad is not None
+
+
+def test_kendall_within_averages_over_sources_with_spread():
+    from training.qe_train import kendall_within
+
+    y = np.array([0.0, 1.0, 2.0, 3.0, 3.0, 5.0, 5.0])
+    g = np.array([0, 0, 0, 1, 1, 2, 2])
+    x = np.array([0.0, 1.0, 2.0, 2.0, 1.0, 0.0, 1.0])
+    # source 0 ordered (1.0); source 1 has no spread in y (skipped); source 2 neither
+    assert kendall_within(x, y, g) == pytest.approx(1.0)
+    x2 = np.array([2.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    assert kendall_within(x2, y, g) == pytest.approx(-1.0)
