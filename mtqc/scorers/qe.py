@@ -78,7 +78,9 @@ class QEScorer:
     ones chosen on the training data's held-out documents), ``reference`` (False: do not
     read the reference even when the segment has one), ``quantize`` (default True: the
     encoder's linear layers in dynamic int8 on the CPU, about twice as fast; False: fp32),
-    ``batch_size``, ``threads``, ``cache`` (False: no result cache).
+    ``batch_size``, ``threads``, ``cache`` (False: no result cache), ``weights`` (path of
+    another trained ``qe.safetensors``, e.g. a candidate from ``training/qe_train.py
+    --pack``; default the shipped file).
     """
 
     code = "M006"
@@ -94,8 +96,10 @@ class QEScorer:
         batch_size: int = 16,
         threads: int | None = None,
         cache: bool = True,
+        weights: str | None = None,
         **_: Any,
     ):
+        self.weights_file = Path(weights).expanduser() if weights else WEIGHTS_FILE
         self.threshold = threshold
         self.major_threshold = major_threshold
         self.reference = bool(reference)
@@ -178,7 +182,7 @@ class QEScorer:
         from mtqc.scorers import e5
         from mtqc.scorers.qe_net import QENet, add_lora, merge_lora, quantize_int8
 
-        config, shipped = read_weights()
+        config, shipped = read_weights(self.weights_file)
         folder = e5.convert()  # imports transformers only the first time, to convert
         base = load_file(str(folder / "model.safetensors"))
         with open(folder / "config.json", encoding="utf-8") as fh:
@@ -199,7 +203,8 @@ class QEScorer:
         return net, folder
 
     def signature(self) -> str:
-        digest = hashlib.sha1(WEIGHTS_FILE.read_bytes() if WEIGHTS_FILE.is_file() else b"")
+        path = self.weights_file
+        digest = hashlib.sha1(path.read_bytes() if path.is_file() else b"")
         opts = ""
         if self.threshold is not None:
             opts += f"|t{self.threshold}"
