@@ -82,3 +82,34 @@ def test_negation_without_an_aligned_word_is_flagged_on_the_source():
 def test_negation_kept_in_other_words_is_not_flagged():
     assert flags("S003", "Hardly anyone came.", "Er kwam bijna niemand.") == []
     assert flags("S003", "The plan failed to convince.", "Het plan overtuigde niet.") == []
+
+
+def test_the_parsed_dictionary_is_cached_per_file_version(tmp_path, monkeypatch):
+    """FreeDict is parsed once per dictionary file (size, mtime) and the parse cached in the
+    mtqc cache directory; a changed file or a damaged cache is parsed again."""
+    import gzip
+    import os
+
+    from mtqc.checks import _dictionary
+
+    dict_file = tmp_path / "nld-eng.dict.dz"
+    entry = "huis /hœys/\n1. house, home\n2. household\n"
+    dict_file.write_bytes(gzip.compress(entry.encode("utf-8")))
+    monkeypatch.setenv("MTQC_FREEDICT_NLD_ENG", str(dict_file))
+    monkeypatch.setenv("MTQC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MTQC_NO_CACHE", raising=False)
+    parsed = []
+    real_parse = _dictionary._parse_file
+    monkeypatch.setattr(_dictionary, "_parse_file", lambda p: parsed.append(p) or real_parse(p))
+
+    expected = {"huis": (("house", "home"), ("household",))}
+    assert _dictionary._system_table() == expected and len(parsed) == 1
+    assert (tmp_path / "cache" / "freedict-nld-eng.marshal").is_file()
+    assert _dictionary._system_table() == expected and len(parsed) == 1  # from the cache
+
+    dict_file.write_bytes(gzip.compress((entry + "boom /bo:m/\ntree\n").encode("utf-8")))
+    os.utime(dict_file, ns=(1, 1))  # another version of the dictionary
+    assert _dictionary._system_table()["boom"] == (("tree",),) and len(parsed) == 2
+
+    (tmp_path / "cache" / "freedict-nld-eng.marshal").write_bytes(b"\x00not marshal")
+    assert _dictionary._system_table()["boom"] == (("tree",),) and len(parsed) == 3
