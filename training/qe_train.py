@@ -6,15 +6,22 @@ hundred items, a few steps) unless ``--full`` is given. Needs only torch and num
 * body: e5-small; word embeddings frozen; layers ``--train-layers`` (default 8–11)
   trained in full, LoRA (rank 16, alpha 32) on every linear layer of the others;
 * loss: token cross-entropy over the MT tokens (OK/minor/major, weights 1/2/3) +
-  segment MSE of ``log(1+MQM)/log(26)`` + BCE of has_major; a reference is appended
-  to half the batches that have one, so one model serves source and reference mode;
-* batches: length-sorted, shuffled batch order; validation = fold 0 (documents);
+  segment MSE of ``log(1+MQM)/log(26)`` + BCE of has_major, + ``--rank-weight`` ×
+  RankNet over the pairs of one source's translations (:func:`rank_loss`); a reference
+  is appended to half the batches that have one, so one model serves source and
+  reference mode;
+* batches: length-sorted, shuffled batch order (of whole source groups with the ranking
+  loss or ``--group-batches``), built in a background thread; validation = fold 0
+  (documents), run every ``--select-every`` epochs: the checkpoint with the best
+  Kendall all + within a source of the runtime risk is kept;
 * after training: word thresholds for p(error) and p(major) chosen on validation
   (token-level F1), validation Kendall of both segment outputs, and the shipped
-  weights (trained layers, LoRA factors, heads; fp16) in ``OUT/qe.pt`` with the config,
-  the log in ``OUT/qe-train.json``.
+  weights (trained layers, LoRA factors, heads; fp16) in ``OUT/qe.N.pt`` with the
+  config, the log in ``OUT/qe-train.json``; ``--pack OUT`` writes them as
+  ``mtqc/scorers/weights/qe.safetensors``.
 
     python -m training.qe_train --data .mtqc-cache/qe-carry --out /tmp/qe-out
+    python -m training.qe_train --pack /tmp/qe-out [DEST]
 """
 
 from __future__ import annotations
