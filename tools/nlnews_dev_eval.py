@@ -43,8 +43,8 @@ HEADER = (
 def run_eval(dev: Path, mode: str, models: str | None, extra: list[str]) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "mtqc", "eval", str(dev), "--mode", mode, "--src-lang", "nl"]
     cmd += ["--format", "json", *extra]
-    if models:
-        cmd += ["--models", models]
+    # the rules-only row names no model: `--models ""` (source runs default to qe otherwise)
+    cmd += ["--models", models or ""]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if r.returncode != 0:
         sys.stderr.write(r.stderr[-3000:])
