@@ -472,3 +472,16 @@ def test_a_line_with_model_hints_only_is_not_flagged_in_the_summary():
     summary = report.summary()
     assert summary["flagged_segments"] == 1  # the rule's info flag counts, the hint does not
     assert summary["by_severity"]["info"] == 2
+
+
+def test_combine_without_the_tagger_uses_the_qe_risk_and_keeps_chrf_evidence():
+    from mtqc.scorers.combine import qe_risk
+    from mtqc.scoring import chrf_risk
+
+    qe = {"qe_major_p": 0.6, "qe_reg": 0.2}
+    assert combine(qe, [], "source") == pytest.approx(qe_risk(qe)) == pytest.approx(0.4)
+    # with a reference: noisy-or with sentence chrF's risk, never below either
+    low_chrf = {**qe, "chrf": 34.0}  # chrF risk 0.3
+    assert chrf_risk(34.0) == pytest.approx(0.3)
+    assert combine(low_chrf, [], "reference") == pytest.approx(1 - 0.6 * 0.7)
+    assert combine({**qe, "chrf": 90.0}, [], "reference") == pytest.approx(0.4)  # chrF ≥ 70: no risk
