@@ -484,4 +484,6 @@ def test_combine_without_the_tagger_uses_the_qe_risk_and_keeps_chrf_evidence():
     low_chrf = {**qe, "chrf": 34.0}  # chrF risk 0.3
     assert chrf_risk(34.0) == pytest.approx(0.3)
     assert combine(low_chrf, [], "reference") == pytest.approx(1 - 0.6 * 0.7)
-    assert combine({**qe, "chrf": 90.0}, [], "reference") == pytest.approx(0.4)  # chrF ≥ 70: no risk
+    assert combine({**qe, "chrf": 90.0}, [], "reference") == pytest.approx(
+        0.4
+    )  # chrF ≥ 70: no risk
