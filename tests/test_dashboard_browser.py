@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from mtqc.dashboard import create_app
+from mtqc.dashboard.server import make_server
 from mtqc.store import open_store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,15 +46,15 @@ def store_url(tmp_path):
 def live_server(store_url):
     """The dashboard on a free loopback port, served from a background thread."""
     store = open_store(store_url)
-    server = make_server("127.0.0.1", 0, create_app(store), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = make_server(create_app(store), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        server.server_close()
+        server.close()
         store.close()
 
 

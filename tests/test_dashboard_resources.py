@@ -1,6 +1,6 @@
 """The dashboard over a real threaded server: open files stay flat however many requests
-it answers (werkzeug runs each request on a new thread; each used to keep a database
-connection open for good)."""
+it answers (werkzeug's server ran each request on a new thread, and each used to keep a
+database connection open for good; waitress has a fixed pool of workers)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import threading
 
 import pytest
 from conftest_helpers_dashboard import make_report
-from werkzeug.serving import make_server
 
 from mtqc.dashboard import create_app
+from mtqc.dashboard.server import make_server
 from mtqc.store import open_store
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
@@ -36,13 +36,13 @@ def open_files() -> int:
 def server(tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'history.sqlite'}")
     store.record_run(make_report(created="2026-05-18T06:00:00Z"), "nl-en")
-    srv = make_server("127.0.0.1", 0, create_app(store), threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    srv = make_server(create_app(store), "127.0.0.1", 0)
+    thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     yield srv, store
     srv.shutdown()
-    srv.server_close()
     thread.join(timeout=30)
+    srv.close()
     store.close()
 
 
@@ -59,7 +59,7 @@ def get(port: int, path: str) -> int:
 
 def test_open_files_stay_flat_over_hundreds_of_requests(server):
     srv, store = server
-    port = srv.server_port
+    port = srv.port
     for path in PAGES:  # warm up: templates, the pool
         get(port, path)
     before = open_files()
@@ -74,7 +74,7 @@ def test_open_files_stay_flat_over_hundreds_of_requests(server):
 
 def test_concurrent_requests_share_a_bounded_pool(server):
     srv, store = server
-    port = srv.server_port
+    port = srv.port
     results: list[int] = []
     lock = threading.Lock()
 

@@ -64,7 +64,9 @@ def create_app(
 
     @app.teardown_request
     def _release_connection(exc: BaseException | None) -> None:
-        # werkzeug runs each request on a new thread: hand its connection back
+        # hand the thread's connection back after each request: waitress's worker pool is
+        # fixed, so keeping it would be bounded too, but releasing keeps idle workers from
+        # holding connections (and file handles) for good
         store.db.release()
 
     # the Host check is ours: werkzeug's TRUSTED_HOSTS cannot match an IPv6 literal
