@@ -12,13 +12,11 @@ The dictd data file is a gzip-compatible dictzip; each entry is a headword line
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import marshal
 import os
 import re
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -107,9 +105,9 @@ _CACHE_FORMAT = 1
 def _table_cache(path: Path) -> tuple[Path, str] | None:
     """Where the parsed table of ``path`` is cached, and the key it is stored under
     (the file's resolved path, size and mtime, and the format); None without a cache."""
-    from mtqc.scorers.cache import cache_dir
+    from mtqc.scorers.cache import cache_dir, caching_disabled
 
-    if os.environ.get("MTQC_NO_CACHE", "").strip() not in ("", "0"):
+    if caching_disabled():
         return None
     try:
         st = path.stat()
@@ -122,13 +120,9 @@ def _table_cache(path: Path) -> tuple[Path, str] | None:
     return cache_dir() / "freedict-nld-eng.marshal", key
 
 
-def _read_cached(path: Path) -> dict[str, tuple[tuple[str, ...], ...]] | None:
-    """The cached parse of ``path``, or None when there is none for its current version
-    (a damaged or foreign cache file is ignored and rewritten)."""
-    where = _table_cache(path)
-    if where is None:
-        return None
-    file, key = where
+def _read_cached(file: Path, key: str) -> dict[str, tuple[tuple[str, ...], ...]] | None:
+    """The table cached in ``file`` under ``key``, or None when there is none for this
+    version of the dictionary (a damaged or foreign cache file is ignored and rewritten)."""
     try:
         data = marshal.loads(file.read_bytes())  # data only: marshal never runs code
         stored_key, table = data
@@ -139,41 +133,24 @@ def _read_cached(path: Path) -> dict[str, tuple[tuple[str, ...], ...]] | None:
         return None
 
 
-def _write_cached(path: Path, table: dict[str, tuple[tuple[str, ...], ...]]) -> None:
-    """Store the parse of ``path`` (atomically; a cache that cannot be written is skipped)."""
-    where = _table_cache(path)
-    if where is None:
-        return
-    file, key = where
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".freedict-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(marshal.dumps((key, table)))
-            os.replace(tmp, file)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError:
-        pass
-
-
 def _system_table() -> dict[str, tuple[tuple[str, ...], ...]]:
     """The installed dictionary's table: parsed once per dictionary file and cached in
     the mtqc cache directory (``freedict-nld-eng.marshal``, keyed by the file's path,
     size and mtime and the Python version; parsing takes 0.4–0.8 s, reading the cache
     a few hundredths of a second)."""
+    from mtqc.scorers.cache import store_file
+
     path = dictionary_path()
     if path is None:
         return {}
-    cached = _read_cached(path)
-    if cached is not None:
-        return cached
+    where = _table_cache(path)
+    if where is not None:
+        cached = _read_cached(*where)
+        if cached is not None:
+            return cached
     table = _parse_file(path)
-    if table:
-        _write_cached(path, table)
+    if table and where is not None:
+        store_file(where[0], marshal.dumps((where[1], table)))  # best effort
     return table
 
 

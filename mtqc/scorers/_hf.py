@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mtqc.errors import ModelError
-from mtqc.scorers.cache import cache_dir, publish_folder
+from mtqc.scorers.cache import cache_dir, publish_folder, store_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -103,13 +103,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     # forget files that are gone (temporary models, upgraded packages)
     known = {k: v for k, v in known.items() if os.path.exists(k.rsplit("|", 2)[0])}
     known[key] = digest
-    try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(known, indent=0), "utf-8")
-        os.replace(tmp, store)
-    except OSError:
-        pass
+    store_file(store, json.dumps(known, indent=0).encode("utf-8"))  # best effort
     return digest
 
 

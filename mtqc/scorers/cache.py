@@ -44,8 +44,35 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "mtqc"
 
 
+def caching_disabled() -> bool:
+    """True when ``$MTQC_NO_CACHE`` is set to anything but empty or ``0``."""
+    return os.environ.get("MTQC_NO_CACHE", "").strip() not in ("", "0")
+
+
+def store_file(path: Path, data: bytes) -> bool:
+    """Write ``data`` to the cache file ``path`` atomically (a temporary file beside it,
+    then ``os.replace``), creating its folder. Best effort: False when it cannot be
+    written, and the temporary file is removed; a reader never sees half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+        return True
+    except BaseException as exc:  # an interrupt too: never leave the temporary file
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            return False
+        raise
+
+
 def _default_db() -> Path | None:
-    if os.environ.get("MTQC_NO_CACHE", "").strip() not in ("", "0"):
+    if caching_disabled():
         return None
     return cache_dir() / "results.sqlite3"
 
