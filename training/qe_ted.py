@@ -20,14 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from training.qe_train import kendall_b, within_taus
+
 ROOT = Path(__file__).resolve().parents[1]
 TED = ROOT.parent / "shared" / "benchmarks" / "mqm-ted21.zh-en.jsonl"
-
-
-def kendall_b(x: np.ndarray, y: np.ndarray) -> float:
-    from training.qe_train import kendall_b as kb
-
-    return kb(x, y)
 
 
 def main(argv=None) -> None:
@@ -67,11 +63,7 @@ def main(argv=None) -> None:
     )
     for name, x in cols.items():
         x = np.asarray(x, float)
-        taus = []
-        for g in np.unique(group):
-            m = group == g
-            if m.sum() >= 2 and np.ptp(y[m]) > 0 and np.ptp(x[m]) > 0:
-                taus.append(kendall_b(x[m], y[m]))
+        taus = within_taus(x, y, group)
         print(
             f"  {name:11s} Kendall all {kendall_b(x, y):6.3f}  within {np.mean(taus):6.3f} ({len(taus)} sources)"
         )

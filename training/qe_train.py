@@ -21,7 +21,7 @@ hundred items, a few steps) unless ``--full`` is given. Needs only torch and num
   ``mtqc/scorers/weights/qe.safetensors``.
 
     python -m training.qe_train --data .mtqc-cache/qe-carry --out /tmp/qe-out
-    python -m training.qe_train --pack /tmp/qe-out [DEST]
+    python -m training.qe_train --pack /tmp/qe-out [--pack-to DEST]
 """
 
 from __future__ import annotations
@@ -178,15 +178,22 @@ def kendall_b(x: np.ndarray, y: np.ndarray) -> float:
     return (conc - disc) / denom if denom else 0.0
 
 
-def kendall_within(x: np.ndarray, y: np.ndarray, group: np.ndarray) -> float:
-    """Mean Kendall tau-b over groups (sources) with at least two items and some spread
-    in both ``x`` and ``y`` (the issue's "within sentence" figure)."""
+def within_taus(x: np.ndarray, y: np.ndarray, group: np.ndarray) -> list[float]:
+    """Kendall tau-b of each group (source) with at least two items and some spread in
+    both ``x`` and ``y``."""
     taus = []
     for g in np.unique(group):
         m = group == g
         if m.sum() < 2 or np.ptp(y[m]) == 0 or np.ptp(x[m]) == 0:
             continue
         taus.append(kendall_b(x[m], y[m]))
+    return taus
+
+
+def kendall_within(x: np.ndarray, y: np.ndarray, group: np.ndarray) -> float:
+    """Mean of :func:`within_taus` (the issue's "within sentence" figure; 0 when no
+    group qualifies)."""
+    taus = within_taus(x, y, group)
     return float(np.mean(taus)) if taus else 0.0
 
 
@@ -352,7 +359,16 @@ def main(argv=None) -> None:
     ap.add_argument("--val-items", type=int, default=0, help="cap the validation items (0: all)")
     ap.add_argument("--smoke-items", type=int, default=256)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--pack",
+        metavar="RUN_DIR",
+        help="write RUN_DIR's qe.N.pt as qe.safetensors (to --pack-to) instead of training",
+    )
+    ap.add_argument("--pack-to", default=str(ROOT / "mtqc/scorers/weights/qe.safetensors"))
     a = ap.parse_args(argv)
+    if a.pack:
+        pack(Path(a.pack), Path(a.pack_to))
+        return
 
     t0 = time.time()
     out = Path(a.out)
@@ -590,12 +606,4 @@ def pack(run_dir: Path, dest: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "--pack":
-        pack(
-            Path(sys.argv[2]),
-            Path(sys.argv[3])
-            if len(sys.argv) > 3
-            else ROOT / "mtqc/scorers/weights/qe.safetensors",
-        )
-    else:
-        main()
+    main()
