@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +78,17 @@ def pct(xs: list[float], p: float) -> float:
     return xs[k]
 
 
+def run_clients(client: Callable[[], None], clients: int) -> float:
+    """Run ``client`` in ``clients`` threads at once; the seconds until all have ended."""
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
 def rules_only_rate(host: str, port: int, seconds: float, clients: int) -> float:
     """Single-segment rules-only requests answered per second by ``clients`` threads."""
     one = {"segments": [{"mt": "The spillover action was prepared for months."}], "models": []}
@@ -105,13 +117,8 @@ def rules_only_rate(host: str, port: int, seconds: float, clients: int) -> float
         with lock:
             done[0] += n
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    t1 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return done[0] / (time.perf_counter() - t1)
+    took = run_clients(client, clients)  # before reading done: the clients fill it
+    return done[0] / took
 
 
 def concurrent_articles(host: str, port: int, arts: list[list[str]], clients: int) -> float:
@@ -128,13 +135,7 @@ def concurrent_articles(host: str, port: int, arts: list[list[str]], clients: in
             status, _ = post(host, port, {"segments": [{"mt": t} for t in art]})
             assert status == 200, status
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return len(arts) / (time.perf_counter() - t0)
+    return len(arts) / run_clients(client, clients)
 
 
 def main() -> None:
