@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mtqc.model import Flag, Severity
+from mtqc.scoring import chrf_risk
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights" / "combine.json"
 
@@ -132,8 +133,6 @@ def combine(metrics: Mapping[str, float], flags: Sequence[Flag], mode: str) -> f
             # with a reference the QE risk does not replace chrF's evidence: noisy-or of
             # both (TED, src+mt+ref: Kendall all / within 0.197 / 0.064, against QE alone
             # 0.207 / 0.061 and chrF alone 0.098 / 0.061; training/README.md)
-            from mtqc.scoring import chrf_risk
-
             risk = 1.0 - (1.0 - risk) * (1.0 - chrf_risk(float(metrics["chrf"])))
         return risk
     try:
