@@ -140,14 +140,7 @@ def default_models() -> list[str]:
     needed = ("torch", "safetensors", "tokenizers", "transformers")
     if not all(importlib.util.find_spec(m) is not None for m in needed):
         return []
-    out = []
-    for name in AUTO_MODELS:
-        pkgs = select([name])
-        if all(_installed_version(d) for p in pkgs for d, _ in p.dists) and all(
-            importlib.util.find_spec(p.module) is not None for p in pkgs
-        ):
-            out.append(name)
-    return out
+    return [name for name in AUTO_MODELS if all(_installed(p) for p in select([name]))]
 
 
 def _installed_version(dist: str) -> str | None:
@@ -155,6 +148,15 @@ def _installed_version(dist: str) -> str | None:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return None
+
+
+def _module_found(pkg: ModelPackage) -> bool:
+    return importlib.util.find_spec(pkg.module) is not None
+
+
+def _installed(pkg: ModelPackage) -> bool:
+    """Every distribution of ``pkg`` installed and its module found (nothing imported)."""
+    return all(_installed_version(d) for d, _ in pkg.dists) and _module_found(pkg)
 
 
 def package_status(pkg: ModelPackage) -> dict[str, Any]:
@@ -166,7 +168,7 @@ def package_status(pkg: ModelPackage) -> dict[str, Any]:
         for dist, want in pkg.dists
         if want and versions[dist] and versions[dist] != want
     ]
-    installed = all(versions.values()) and importlib.util.find_spec(pkg.module) is not None
+    installed = all(versions.values()) and _module_found(pkg)
     converted = pkg.converted() if (installed and pkg.converted is not None) else None
     return {
         "key": pkg.key,
