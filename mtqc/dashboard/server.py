@@ -192,7 +192,7 @@ def _stop_on_sigterm(server: DashboardServer, terminated: list[int]) -> Any:
         from waitress import wasyncore
 
         terminated.append(signum)
-        server._stopping = True
+        server.shutdown()
         raise wasyncore.ExitNow()  # at once, unless a waitress handler swallows it
 
     try:
