@@ -165,6 +165,33 @@ def test_numbers_are_read_by_each_sides_cldr_convention():
     ]
 
 
+def test_figures_copied_from_a_decimal_point_source_are_not_european_formats():
+    # CLDR: Chinese writes 1.5 and 1,000 as English does, so "[1,1]" or "1.100" copied
+    # from a Chinese source is a list or a decimal there too, not a Dutch convention
+    mt = "On the left, the input of [1,1] equals 0 output."
+    assert flags("N010", mt, src="看左面，[1,1] 的输入等于0输出。", src_lang="zh") == []
+    assert flags("N010", "It weighs 1.100 kilos.", src="它重1.100公斤。", src_lang="zh") == []
+    # the same figures copied from a Dutch source are flagged, with the English form
+    (dec,) = flags(
+        "N010", "It grew by 2,5 million.", src="Het groeide met 2,5 miljoen.", src_lang="nl"
+    )
+    assert (dec.text, dec.suggestions) == ("2,5", ["2.5"])
+    (thousands,) = flags(
+        "N010", "About 85.000 visitors came.", src="Zo'n 85.000 bezoekers.", src_lang="nl"
+    )
+    assert (thousands.text, thousands.severity) == ("85.000", Severity.MAJOR)
+
+
+def test_an_unknown_source_language_tag_does_not_break_the_number_rules():
+    # Babel raises UnknownLocaleError (not a ValueError) for a tag it does not know
+    from mtqc.checks.numbers import _month_name_re, date_order
+
+    (hit,) = flags("N010", "About 85.000 visitors came.", src="Zo 85.000 bezoekers.", src_lang="qq")
+    assert hit.text == "85.000" and "Dutch/European" in hit.message
+    assert date_order("qq") == ""
+    assert _month_name_re("qq") is None
+
+
 def test_number_rules_are_skipped_without_their_companion():
     assert flags("N001", "It costs 5 dollars.", src="Het kost 6 dollar.") == []
     assert flags("N002", "It costs 5 dollars.", ref="It costs 6 dollars.") == []

@@ -142,3 +142,27 @@ class LazyPattern:
 
 #: a compiled pattern, or one compiled when first used
 Pattern = re.Pattern[str] | LazyPattern
+
+
+@lru_cache(maxsize=512)
+def number_symbols(lang: str | None) -> tuple[str, str] | None:
+    """The CLDR thousands-group and decimal symbols of a language tag, from Babel.
+
+    ``"de"`` → ``(".", ",")``, ``"en-US"`` → ``(",", ".")``, ``"fr"`` → ``("\\u202f", ",")``,
+    ``"de-CH"`` → ``("’", ".")``; None for an unknown or empty tag.
+    """
+    if not lang:
+        return None
+    try:
+        from babel import Locale, UnknownLocaleError
+        from babel.numbers import get_decimal_symbol, get_group_symbol
+    except ImportError:  # pragma: no cover - babel is a core dependency
+        return None
+    try:
+        loc = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        try:
+            loc = Locale.parse(lang_base(lang))
+        except (UnknownLocaleError, ValueError, TypeError):
+            return None
+    return get_group_symbol(loc), get_decimal_symbol(loc)

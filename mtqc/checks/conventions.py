@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mtqc.checks._text import lang_base
+from mtqc.checks._text import lang_base, number_symbols
 from mtqc.checks.base import rule
 from mtqc.checks.untranslated import is_dutch_line
 from mtqc.model import Hit, Segment, Severity
@@ -109,15 +109,25 @@ def _src_english_form(seg: Segment, token: str) -> bool:
     return swapped != token and _src_has(seg, swapped) is True
 
 
+def _src_writes_english_style(seg: Segment) -> bool:
+    """The source language is known and, by CLDR, writes a decimal point and groups
+    thousands with a comma (Chinese, Japanese, Hebrew, English ...): a figure such as
+    "[1,1]" or "1.100" copied from it is not a European number format."""
+    symbols = number_symbols(seg.src_lang)
+    return symbols is not None and symbols[1] == "."
+
+
 def source_locale_name(seg: Segment) -> str:
     """The source language's English name from CLDR (Babel), "" when unknown: "German"."""
     if not seg.src_lang:
         return ""
     try:
-        from babel import Locale
-
+        from babel import Locale, UnknownLocaleError
+    except ImportError:  # pragma: no cover - babel is a core dependency
+        return ""
+    try:
         return Locale.parse(lang_base(seg.src_lang)).get_display_name("en") or ""
-    except (ImportError, ValueError, TypeError, LookupError):
+    except (UnknownLocaleError, ValueError, TypeError, LookupError):
         return ""
 
 
@@ -127,6 +137,8 @@ def _thousands(seg: Segment, text: str) -> Iterator[Hit]:
         token = m.group()
         if grouped.startswith("0") or _VERSION_BEFORE_RE.search(text, 0, m.start()):
             continue
+        if _src_has(seg, token) and _src_writes_english_style(seg):
+            continue  # copied from a source that reads it as a decimal
         if _src_english_form(seg, token):
             continue
         confirmed = _src_has(seg, token)
@@ -168,6 +180,8 @@ def _decimal_comma(seg: Segment, text: str) -> Iterator[Hit]:
         if _src_english_form(seg, token):
             continue
         confirmed = _src_has(seg, token)
+        if confirmed and _src_writes_english_style(seg):
+            continue  # "[1,1]" copied from a Chinese source: not a decimal there either
         unit = _DEC_UNIT_AFTER_RE.match(after)
         currency = _CURRENCY_BEFORE_RE.search(text, max(0, m.start() - 5), m.start())
         if not (confirmed or unit or currency):
@@ -322,7 +336,9 @@ def dutch_number_format(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     Not flagged: English decimals ("1.085 dollars", "34.7 degrees"), thousands
     ("2,500"), lists ("1,2 and 3"), versions and sections ("version 3.100"), fractions
     ("2/3 of", "24/7", "9/11"), times with am/pm ("5.00 am"). With a source, the same
-    written figure there confirms the flag and an English-style figure there vetoes it.
+    written figure there confirms the flag and an English-style figure there vetoes it;
+    so does the same figure in a source whose language writes decimal points (CLDR via
+    Babel: "[1,1]" or "1.100" copied from Chinese is not a European format).
     Conventions followed: the English target's CLDR ``en`` symbols ("," groups, "."
     marks decimals; 12-hour times with am/pm; "1 October"); the source's, when
     ``src_lang`` is known, name the convention in the message ("the German (source)

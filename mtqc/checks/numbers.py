@@ -20,7 +20,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Any
 
-from mtqc.checks._text import fold, is_latin_script, lang_base
+from mtqc.checks._text import fold, is_latin_script, lang_base, number_symbols
 from mtqc.checks.base import rule
 from mtqc.checks.conventions import MONTHS, english_time
 from mtqc.model import Hit, Segment, Severity
@@ -103,30 +103,6 @@ def number_values(token: str) -> frozenset[float]:
     if not values and digits.isdigit():
         values.add(float(digits))
     return frozenset(values)
-
-
-@lru_cache(maxsize=512)
-def number_symbols(lang: str | None) -> tuple[str, str] | None:
-    """The CLDR thousands-group and decimal symbols of a language tag, from Babel.
-
-    ``"de"`` → ``(".", ",")``, ``"en-US"`` → ``(",", ".")``, ``"fr"`` → ``("\\u202f", ",")``,
-    ``"de-CH"`` → ``("’", ".")``; None for an unknown or empty tag.
-    """
-    if not lang:
-        return None
-    try:
-        from babel import Locale, UnknownLocaleError
-        from babel.numbers import get_decimal_symbol, get_group_symbol
-    except ImportError:  # pragma: no cover - babel is a core dependency
-        return None
-    try:
-        loc = Locale.parse(lang.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        try:
-            loc = Locale.parse(lang_base(lang))
-        except (UnknownLocaleError, ValueError, TypeError):
-            return None
-    return get_group_symbol(loc), get_decimal_symbol(loc)
 
 
 def _space_grouped(lang: str | None) -> bool:
@@ -442,11 +418,13 @@ def date_order(lang: str | None) -> str:
     if not lang:
         return ""
     try:
-        from babel import Locale
+        from babel import Locale, UnknownLocaleError
         from babel.dates import get_date_format
-
+    except ImportError:  # pragma: no cover - babel is a core dependency
+        return ""
+    try:
         pattern = get_date_format("short", locale=Locale.parse(lang.replace("-", "_"))).pattern
-    except (ImportError, ValueError, TypeError, LookupError):
+    except (UnknownLocaleError, ValueError, TypeError, LookupError):
         return ""
     d, mo = pattern.find("d"), pattern.find("M")
     if d < 0 or mo < 0:
@@ -459,9 +437,11 @@ def _month_name_re(lang: str) -> tuple[re.Pattern[str], dict[str, int]] | None:
     """Day-month and month-day dates with the month names of ``lang`` (CLDR, via Babel):
     "3. Oktober", "1er octobre 2023", "3 de octubre", "Oktober 3"."""
     try:
-        from babel import Locale
+        from babel import Locale, UnknownLocaleError
         from babel.dates import get_month_names
-
+    except ImportError:  # pragma: no cover - babel is a core dependency
+        return None
+    try:
         loc = Locale.parse(lang.replace("-", "_"))
         names: dict[str, int] = {}
         for width in ("wide", "abbreviated"):
@@ -470,7 +450,7 @@ def _month_name_re(lang: str) -> tuple[re.Pattern[str], dict[str, int]] | None:
                     key = name.lower().rstrip(".")
                     if len(key) >= 3 and key.isalpha():
                         names.setdefault(key, int(i))
-    except (ImportError, ValueError, TypeError, LookupError):
+    except (UnknownLocaleError, ValueError, TypeError, LookupError):
         return None
     if not names:
         return None
