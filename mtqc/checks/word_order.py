@@ -87,9 +87,13 @@ PRENOMINAL_RE = re.compile(
 REPORTING_INVERSION_RE = re.compile(
     rf"{_S}(?P<obj>That|This) (?P<verb>reports|reported|says|said|writes|wrote|announces|"
     r"announced|tells|told|lets know|let know) (?!a (?:lot|great deal|bit|little)\b)"
-    r"(?P<subj>(?:the|a|an|his|her|their) [\w-]+"
-    r"(?: [\w-]+){0,3}?)(?=\s*[.;,!]|\s*$| (?:on|in|at|after|to|during|this|last|yesterday|"
-    r"today)\b)",
+    r"(?P<subj>(?:the|a|an|his|her|their) [\w-]+(?: [\w-]+){0,3}?"
+    # "Dat zegt woordvoerder Jan Peeters": a role noun without article, then a name
+    r"|(?:spokes(?:man|woman|person)|minister|mayor|prosecutor|director|chairman|chairwoman|"
+    r"president|professor|expert|coach|lawyer|councillor|alderman|economist|researcher|"
+    r"virologist|manager|doctor|CEO|Minister|Mayor|Professor|Dr\.?)"
+    r"(?: [A-Z][\w'’-]+){1,3})"
+    r"(?=\s*[.;,!]|\s*$| (?:on|in|at|after|to|during|this|last|yesterday|today)\b)",
 )
 #: (5) Sentence-initial "Also" before the subject: "Also the police were there",
 #: "Also extractors are being caught" (Dutch "Ook de politie was er").
