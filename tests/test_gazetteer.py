@@ -40,6 +40,27 @@ def test_every_literal_is_flagged_with_its_dutch_name_in_the_source(entry, liter
         assert not any(f.evidence["entry"] == entry.id for f in flags)
 
 
+@pytest.mark.parametrize(
+    ("entry", "literal"),
+    [x for x in LITERALS if x[0].kind == "keep"],
+    ids=lambda x: getattr(x, "id", x),
+)
+def test_kept_names_without_a_source_only_their_never_english_renderings(entry, literal):
+    # no source: T004 flags a kept name's rendering only when its entry needs no source
+    # ("Salt Lion" for Zoutleeuw), never an ordinary word ("Liar", "The Standard")
+    mt = f"Yesterday {literal} said nothing."
+    flags = [f for f in run("T004", Segment("x", mt)) if f.evidence["entry"] == entry.id]
+    if entry.needs_source:
+        assert flags == []
+    else:
+        assert [f.text for f in flags] == [literal]
+        assert flags[0].suggestions[0] == entry.nl[0]
+    # with a source the kept names are N008's alone: no second flag from T004
+    src = f"Gisteren zei {entry.nl[0]} niets."
+    with_src = run("T004", Segment("x", mt, src=src, src_lang="nl"))
+    assert not any(f.evidence["entry"] == entry.id for f in with_src)
+
+
 def test_accepted_english_forms_are_never_flagged():
     for e in GAZ:
         for en in e.en:

@@ -164,14 +164,20 @@ def institution_literal(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     forms and sources). Renderings that are ordinary English elsewhere are flagged only
     when the source has the Dutch name; names correctly rendered (Raad van State →
     Council of State) are never flagged. Names that English keeps in Dutch (De Lijn,
-    De Standaard) are N008's. Option ``disable``: entry ids to switch off.
+    De Standaard) are N008's when the segment has a source; without one, T004 flags
+    those of their renderings that English never uses (‘Salt Lion’ for Zoutleeuw,
+    ‘Kitchen Champion Division’; the gazetteer entries without a ``source`` context).
+    Option ``disable``: entry ids to switch off.
     Why it matters: readers and editors look the name up; a home-made rendering names
     nothing (‘Public Ministry’) or the wrong body (‘correctional’ courts are about prisons).
     Example: ``The ⟦Round of Flanders⟧ starts in Bruges.``
     Use instead: the established name: ``The Tour of Flanders starts in Bruges.``
     """
     disabled = frozenset(opts.get("disable", ()))
-    for start, end, term, e in literal_hits(seg, ("name", "exonym"), disabled):
+    # without a source, also the renderings of kept names that are never English
+    # ("Salt Lion" for Zoutleeuw; their gazetteer context is empty); with one, N008's
+    kinds = ("name", "exonym") if (seg.src or "").strip() else ("name", "exonym", "keep")
+    for start, end, term, e in literal_hits(seg, kinds, disabled):
         yield _literal_hit(start, end, term, e)
 
 
