@@ -222,7 +222,7 @@ def dutch_word_order(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     council had on Monday the plan already approved’; (3) an article, a preposition
     phrase and a participle before the noun: ‘the in 1985 commissioned reactor’; (4) a
     sentence that opens ‘That/This’ + reporting verb + subject: ‘That reports the
-    police’; (5) sentence-initial ‘Also’ before the subject: ‘Also the police were there’.
+    police’, ‘That says spokesperson Jan Peeters’; (5) sentence-initial ‘Also’ before the subject: ‘Also the police were there’.
     Why it matters: word-for-word Dutch order makes English hard to read and can hide
     who did what to whom.
     Example: ``The ⟦in 1985 commissioned⟧ reactor …`` → flagged from the article.
