@@ -1140,6 +1140,45 @@ def _glossary_renders(name: Name, src: str, mt: str, opts: Mapping[str, Any]) ->
     return False
 
 
+#: Titles written before a name, abbreviated or not ("Dr", "Doctor").
+_NAME_TITLES = frozenset(
+    ["dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "st", "st.", "sr", "jr"]
+)
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    from mtqc.checks.untranslated import word_list
+
+    return word_list("en_words.txt")
+
+
+def _only_the_descriptor_differs(name: Name, found: list[str]) -> bool:
+    """The MT has the person's name but another title or descriptor before it ("the
+    Danish Ida Mortensen" for "Dane Ida Mortensen", "Doctor" for "Dr", "Pediatrician" for
+    "Paediatrician"): the words missing from the MT all come first, are titles or
+    ordinary English words, and at least two words of the name follow, all found."""
+    k = 0
+    while k < len(name.words) and name.words[k] not in found:
+        k += 1
+    rest = name.words[k:]
+    return (
+        k > 0
+        and len(rest) >= 2
+        and all(w in found for w in rest)
+        and all(_title_or_word(w) for w in name.words[:k])
+    )
+
+
+def _title_or_word(word: str) -> bool:
+    """A title or an ordinary English word, in British or American spelling."""
+    w = word.lower().rstrip(".")
+    if w in _NAME_TITLES or f"{w}." in _NAME_TITLES:
+        return True
+    words = _english_words()
+    return any(v in words for v in (w, w.replace("ae", "e"), w.replace("our", "or")))
+
+
 def compare_names(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterator[Hit]:
     """Names of the other text missing from the MT: on the MT when an MT name can be
     blamed (a partial or similar name), else on the other text."""
@@ -1188,6 +1227,8 @@ def compare_names(seg: Segment, side: str, opts: Mapping[str, Any]) -> Iterator[
         if found:
             if fuzzy:
                 continue  # transliterations differ between languages
+            if _only_the_descriptor_differs(name, found):
+                continue
             blamed = next((n for n in mt_names if _aligned(n.words, name.words)), None)
             if blamed is not None and not _contains(other_fold, fold(blamed.text)):
                 yield Hit(
@@ -1234,7 +1275,9 @@ def name_mismatch_ref(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     nothing to blame, the name is flagged on the reference (``side="ref"``). A name of
     which the MT keeps every word (e.g. in another order) is not flagged; nor are
     sentence-initial words ("The", "According"), all-caps labels or headlines in Title
-    Case.
+    Case, nor a name whose only difference is a title or descriptor before it (MT "the
+    Danish Ida Mortensen", "Doctor Annelies Goossens" for reference "Dane Ida Mortensen",
+    "Dr Annelies Goossens").
     Why it matters: names that are dropped, mistransliterated or translated as common
     words are among the most damaging MT errors in news.
     Example: MT "Kiev said the pilot Maxim Kuzmin is in Ukraine." with reference
