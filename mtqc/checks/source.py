@@ -508,10 +508,15 @@ def _look_alike(dutch: str, english: str) -> bool:
     return SequenceMatcher(None, nl, en, autojunk=False).ratio() >= 0.6
 
 
+_DEVOICE = str.maketrans("fs", "vz")
+
+
 def _same_stem(a: str, b: str) -> bool:
-    """Two Dutch words sharing their first four letters (or all of a shorter one)."""
+    """Two Dutch words sharing their first four letters (or all of a shorter one), with
+    Dutch final devoicing undone: f/v and s/z alternate in one stem ("halfweg" /
+    "halverwege", "huis" / "huizen")."""
     n = min(4, len(a), len(b))
-    return a[:n].lower() == b[:n].lower()
+    return a[:n].lower().translate(_DEVOICE) == b[:n].lower().translate(_DEVOICE)
 
 
 @rule(
