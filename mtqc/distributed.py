@@ -19,8 +19,8 @@ results to the outputs and the store exactly as for a local run):
    CheckRun's own reading side, run without the rules.
 2. The segments go into partitions of whole documents (about ``partition_size``
    segments, cut where the document changes; a document longer than twice that is cut
-   inside, and the partition then reads the next segment as look-ahead, so a quotation
-   running over the cut is seen as in a local run).
+   inside, and the partition then reads the segments around the cut as context, so a
+   quotation running over it is seen as in a local run).
 3. Each partition is one Dask task, :func:`mtqc.frames.check_partition` (the same core a
    Spark job calls through :func:`mtqc.frames.check_frame`): rules, the document pass,
    reference metrics, model scorers (loaded once per worker process and kept), the risk.
@@ -47,6 +47,7 @@ import collections
 import contextlib
 import copy
 import dataclasses
+import itertools
 import logging
 import os
 import re
@@ -55,6 +56,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mtqc import __version__
+from mtqc.checks.punctuation import QUOTATION_SPAN
 from mtqc.engine import DEFAULT_BATCH, CheckRun, EngineSettings
 from mtqc.errors import MtqcError, UsageError
 from mtqc.frames import PartitionResult, check_partition, merge_metric_statistics
@@ -151,22 +153,48 @@ def _doc(seg: Segment) -> tuple[str, str]:
     return (seg.source_file, seg.doc_id)
 
 
-def partitions(
-    segments: Iterable[Segment], size: int
-) -> Iterator[tuple[list[Segment], Segment | None]]:
-    """Consecutive partitions of whole documents: ``(segments, lookahead)``, each cut
-    where the document changes once it holds ``size`` segments, or anywhere at twice
-    that; ``lookahead`` is the next partition's first segment (None for the last)."""
-    if size < 1:
-        raise UsageError(f"partition size must be at least 1, not {size}")
+def _cuts(segments: Iterable[Segment], size: int) -> Iterator[list[Segment]]:
+    """Consecutive runs of whole documents: cut where the document changes once a run
+    holds ``size`` segments, or anywhere at twice that."""
     buf: list[Segment] = []
     for seg in segments:
         if buf and (len(buf) >= 2 * size or (len(buf) >= size and _doc(seg) != _doc(buf[-1]))):
-            yield buf, seg
+            yield buf
             buf = []
         buf.append(seg)
     if buf:
-        yield buf, None
+        yield buf
+
+
+def partitions(
+    segments: Iterable[Segment], size: int
+) -> Iterator[tuple[list[Segment], list[Segment], list[Segment]]]:
+    """Consecutive partitions of whole documents: ``(segments, before, after)``, each cut
+    where the document changes once it holds ``size`` segments, or anywhere at twice
+    that; ``before`` / ``after`` are the :data:`~mtqc.checks.punctuation.QUOTATION_SPAN`
+    segments before and after it in the input (fewer at its ends), read only so that a
+    quotation running over a cut is seen as in a local run. Streams: it reads at most
+    that many segments past the partition it yields."""
+    if size < 1:
+        raise UsageError(f"partition size must be at least 1, not {size}")
+    span = QUOTATION_SPAN
+    queue: collections.deque[list[Segment]] = collections.deque()
+    before: list[Segment] = []
+
+    def emit() -> tuple[list[Segment], list[Segment], list[Segment]]:
+        nonlocal before
+        head = queue.popleft()
+        after = list(itertools.islice(itertools.chain.from_iterable(queue), span))
+        out = (head, before, after)
+        before = (before + head)[-span:]
+        return out
+
+    for part in _cuts(segments, size):
+        queue.append(part)
+        while len(queue) > 1 and sum(len(p) for p in itertools.islice(queue, 1, None)) >= span:
+            yield emit()
+    while queue:
+        yield emit()
 
 
 _SEGMENT_FIELDS = tuple(f.name for f in dataclasses.fields(Segment))
@@ -197,7 +225,8 @@ def _unpack(rows: list[tuple]) -> list[SegmentResult]:
 
 def _check_task(
     segments: list[Segment],
-    lookahead: Segment | None,
+    before: list[Segment],
+    after: list[Segment],
     settings: EngineSettings,
     mode: Mode,
     metrics: ReferenceMetrics | None,
@@ -210,7 +239,8 @@ def _check_task(
         settings,
         mode=mode,
         prepared=True,
-        lookahead=lookahead,
+        lookbehind=before,
+        lookahead=after,
         metrics=copy.deepcopy(metrics) if metrics is not None else None,
         batch_size=batch_size,
     )
@@ -415,7 +445,7 @@ class DaskRun(CheckRun):
                     self.summary.add(r)
                     yield r
 
-            for index, (segs, lookahead) in enumerate(
+            for index, (segs, before, after) in enumerate(
                 partitions((r.segment for r in reading), self.partition_size)
             ):
                 assert reading.mode is not None
@@ -423,7 +453,8 @@ class DaskRun(CheckRun):
                 future = client.submit(
                     _check_task,
                     segs,
-                    lookahead,
+                    before,
+                    after,
                     remote,
                     reading.mode,
                     reading.metrics_template,

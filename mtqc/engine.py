@@ -21,7 +21,7 @@ from typing import Any
 from mtqc import __version__
 from mtqc.checks._apply import flag_from_hit
 from mtqc.checks.base import Rule, all_rules
-from mtqc.checks.punctuation import continued_quotations
+from mtqc.checks.punctuation import QUOTATION_SPAN, continued_quotations
 from mtqc.config import Config
 from mtqc.errors import UsageError
 from mtqc.metrics import DEFAULT_METRICS, ReferenceMetrics, parse_metrics
@@ -277,8 +277,9 @@ class CheckRun:
     input order, checked in batches of ``batch_size`` (``None``: all at once).
 
     Memory stays bounded by the batch, not the input: segments are read as the batches
-    need them, the document-level pass (multi-paragraph quotations) keeps one segment of
-    look-ahead across batch borders, corpus metrics add up sufficient statistics and the
+    need them, the document-level pass (quotations over several paragraphs or sentence
+    segments) keeps :data:`~mtqc.checks.punctuation.QUOTATION_SPAN` segments of look-ahead
+    across batch borders, corpus metrics add up sufficient statistics and the
     summary adds up counts (:attr:`summary`). The mode is decided on the first batch (the
     inputs' sides there; ``--mode`` forces one), and a file's source language is detected
     from the first batch holding its sources. After the iteration, :meth:`report` gives
@@ -341,7 +342,7 @@ class CheckRun:
         detected: dict[str, str | None] = {}
         metrics: ReferenceMetrics | None = None
         self._scorers = _Scorers(settings, self.notices) if settings.models else None
-        held: SegmentResult | None = None
+        held: list[SegmentResult] = []
         checked = False
         for batch, last in self._batches():
             checked = True
@@ -356,11 +357,12 @@ class CheckRun:
             _fill_languages(segs, settings, detected)
             if metrics is None and settings.reference_metrics() and any(s.ref for s in segs):
                 metrics = ReferenceMetrics(segs[0].tgt_lang, settings.reference_metrics())
-            window = [held] if held is not None else []
+            window = held
             window.extend(SegmentResult(segment=seg, flags=self._rule_flags(seg)) for seg in segs)
-            continued_quotations(window)  # document context: multi-paragraph quotations
-            # the last segment's quotation may go on in the next batch: it waits for it
-            held = None if last else window.pop()
+            continued_quotations(window)  # document context: quotations over several segments
+            # a quotation open in the last segments may close in the next batch: they wait
+            cut = len(window) if last else max(0, len(window) - QUOTATION_SPAN)
+            window, held = window[:cut], window[cut:]
             if window:
                 yield from self._finish(window, metrics)
         if not checked:

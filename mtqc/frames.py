@@ -240,7 +240,8 @@ def check_partition(
     *,
     mode: Mode | None = None,
     prepared: bool = False,
-    lookahead: Segment | None = None,
+    lookahead: Segment | Sequence[Segment] | None = None,
+    lookbehind: Sequence[Segment] = (),
     metrics: ReferenceMetrics | None = None,
     batch_size: int = DEFAULT_BATCH,
 ) -> PartitionResult:
@@ -253,9 +254,11 @@ def check_partition(
     reference-mode run is no error. ``prepared``: the segments already have the run's
     mode applied and languages filled (a distributed run does that once, on the
     driver); otherwise the mode's hidden sides are dropped and a missing source language
-    is detected from these segments. ``lookahead``: the segment after the last one (the
-    next partition's first), read only so that a quotation running into it is seen, as
-    a single-process run sees it. ``metrics``: a fresh reference-metrics accumulator to
+    is detected from these segments. ``lookahead`` / ``lookbehind``: the segments after
+    the last one and before the first (up to
+    :data:`~mtqc.checks.punctuation.QUOTATION_SPAN` each; one segment or a sequence),
+    read only so that a quotation running over the partition's ends is seen as a
+    single-process run sees it. ``metrics``: a fresh reference-metrics accumulator to
     use (the run's, so a distributed run's per-segment BLEU tokenizer is the run's);
     default a new one for these segments. ``batch_size``: segments per metrics/model
     batch. Model scorers are loaded once per process (:func:`cached_scorers`) unless
@@ -285,18 +288,26 @@ def check_partition(
             settings, scorers={**cached_scorers(settings), **settings.scorers}
         )
     mode = mode or settings.mode or detect_mode(segs)
-    extra = [lookahead] if lookahead is not None else []
+    if lookahead is None:
+        extra: list[Segment] = []
+    elif isinstance(lookahead, Segment):
+        extra = [lookahead]
+    else:
+        extra = list(lookahead)
+    behind = list(lookbehind)
     if not prepared:
-        both = apply_mode(segs + extra, mode, forced=False)
-        _fill_languages(both, settings, {})
-        segs, extra = both[: len(segs)], both[len(segs) :]
+        every = apply_mode(behind + segs + extra, mode, forced=False)
+        _fill_languages(every, settings, {})
+        behind = every[: len(behind)]
+        segs = every[len(behind) : len(behind) + len(segs)]
+        extra = every[len(behind) + len(segs) :]
     run = CheckRun((), settings, batch_size=batch_size)
     run.mode = mode
     # the engine's own steps, in its order (CheckRun._run without its reading side)
     run._scorers = _Scorers(settings, run.notices) if settings.models else None
-    window = [SegmentResult(segment=s, flags=run._rule_flags(s)) for s in segs + extra]
+    window = [SegmentResult(segment=s, flags=run._rule_flags(s)) for s in behind + segs + extra]
     continued_quotations(window)
-    results = window[: len(segs)]
+    results = window[len(behind) : len(behind) + len(segs)]
     if metrics is None and settings.reference_metrics() and any(s.ref for s in segs):
         metrics = ReferenceMetrics(segs[0].tgt_lang, settings.reference_metrics())
     out: list[SegmentResult] = []

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from mtqc.checks.punctuation import QUOTATION_SPAN
 from mtqc.cli import main
 from mtqc.engine import CheckRun, EngineSettings, check_segments
 from mtqc.errors import UsageError
@@ -131,8 +132,9 @@ def test_the_corpus_exercises_the_quotation_look_ahead():
 
     segs = read_segments_from_rows()
     parts = list(partitions(segs, PART))
-    first, lookahead = parts[0]
-    assert [s.mt for s in first][-1] == QUOTE_OPEN and lookahead.mt == QUOTE_GOES_ON
+    first, before, after = parts[0]
+    assert before == []
+    assert [s.mt for s in first][-1] == QUOTE_OPEN and after[0].mt == QUOTE_GOES_ON
     alone = check_segments([Segment(id="x", mt=QUOTE_OPEN)])
     assert "P003" in {f.code for f in alone.flags}
     whole = check_segments(read_segments_from_rows(), EngineSettings(**SETTINGS))
@@ -142,6 +144,30 @@ def test_the_corpus_exercises_the_quotation_look_ahead():
         r for r in whole.results if r.segment.doc_id == "short0" and r.segment.mt == QUOTE_OPEN
     )
     assert "P003" in {f.code for f in short_open.flags}
+
+
+def test_check_partition_sees_a_quotation_over_its_cut_as_a_local_run_does():
+    """A quotation that opens in one partition and closes QUOTATION_SPAN - 1 segments
+    later, in the next one: with the context ``partitions`` gives, each partition's flags
+    are the local run's."""
+    from mtqc.distributed import partitions
+    from mtqc.frames import check_partition
+
+    texts = ["Intro line.", "He said: “We will come back.", "It was late.", "Nobody left.”"]
+    texts += ["Filler line."] * 6
+    segs = [Segment(id=f"q{i}", mt=t, doc_id="d", line=i + 1) for i, t in enumerate(texts)]
+    local = check_segments(list(segs), EngineSettings(**SETTINGS)).results
+    want = [(r.segment.id, f.code, f.start) for r in local for f in r.flags]
+    assert not [w for w in want if w[1] == "P003"]  # the quotation is paired locally
+    got = []
+    parts = list(partitions(segs, 2))
+    assert len(parts) > 2  # the cuts fall inside the quotation
+    for part, before, after in parts:
+        res = check_partition(
+            part, EngineSettings(**SETTINGS), lookbehind=before, lookahead=after
+        ).results
+        got += [(r.segment.id, f.code, f.start) for r in res for f in r.flags]
+    assert got == want
 
 
 def read_segments_from_rows() -> list[Segment]:
@@ -156,10 +182,14 @@ def test_partitions_keep_documents_whole_and_every_segment_once():
 
     segs = read_segments_from_rows()
     parts = list(partitions(segs, PART))
-    flat = [s for p, _ in parts for s in p]
+    flat = [s for p, _, _ in parts for s in p]
     assert [s.id for s in flat] == [s.id for s in segs]
-    for (p, lookahead), nxt in zip(parts, parts[1:] + [(None, None)], strict=True):
-        assert lookahead is (nxt[0][0] if nxt[0] else None)
+    done = 0
+    for (p, before, after), nxt in zip(parts, parts[1:] + [(None, None, None)], strict=True):
+        # the context is the QUOTATION_SPAN segments around the partition in the input
+        assert before == segs[max(0, done - QUOTATION_SPAN) : done]
+        done += len(p)
+        assert after == segs[done : done + QUOTATION_SPAN]
         assert len(p) <= 2 * PART
         if nxt[0] and len(p) < 2 * PART:  # cut at a document border
             assert p[-1].doc_id != nxt[0][0].doc_id

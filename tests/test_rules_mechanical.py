@@ -257,6 +257,54 @@ def test_quotation_over_several_paragraphs_is_not_unbalanced():
     assert flagged == [(4, 0)]
 
 
+def test_quotation_over_several_sentence_segments_is_not_unbalanced():
+    from mtqc.checks.punctuation import QUOTATION_SPAN
+    from mtqc.engine import CheckRun, EngineSettings, check_texts
+    from mtqc.model import Segment
+
+    sentences = [
+        "He said: “Today is my first time on a cruise.",  # closes two segments later
+        "I am excited about the scenery.",
+        "It is difficult to find words.”",
+        'She added: "We will come back.',  # straight quotes over two segments
+        'It was worth it."',
+        "The mayor said “nothing more.",  # never closed: the next quote opens anew
+        "Then “a new quotation,” he said.",
+        "It ended there.”",  # a closing mark with no opening one in reach
+    ]
+    report = check_texts(sentences, config={"select": ["P003"]})
+    flagged = [(r.segment.line, f.start) for r in report.results for f in r.flags]
+    assert flagged == [(6, 15), (8, 15)]
+    # beyond QUOTATION_SPAN segments the closing mark is no partner
+    far = ["He said: “We will come.", *["Filler."] * QUOTATION_SPAN, "It was late.”"]
+    report = check_texts(far, config={"select": ["P003"]})
+    assert [r.segment.line for r in report.results if r.flags] == [1, QUOTATION_SPAN + 2]
+    # nor across a document border
+    segs = [
+        Segment(id="a", mt="He said: “We will come.", doc_id="d1"),
+        Segment(id="b", mt="It was late.”", doc_id="d2"),
+    ]
+    assert all(r.flags for r in check_segments_p003(segs))
+    # batch borders do not change what is paired (the engine holds QUOTATION_SPAN back)
+    segs = [Segment(id=str(i), mt=t) for i, t in enumerate(sentences)]
+    for batch in (1, 2, 3):
+        run = CheckRun(list(segs), EngineSettings(config=_p003_config()), batch_size=batch)
+        got = [(r.segment.id, f.start) for r in run for f in r.flags]
+        assert got == [("5", 15), ("7", 15)], batch
+
+
+def _p003_config():
+    from mtqc.config import Config
+
+    return Config(select=["P003"])
+
+
+def check_segments_p003(segs):
+    from mtqc.engine import EngineSettings, check_segments
+
+    return check_segments(segs, EngineSettings(config=_p003_config())).results
+
+
 def test_dates_follow_the_source_locales_cldr_calendar():
     from mtqc.checks.numbers import date_order
 

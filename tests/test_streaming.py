@@ -28,8 +28,11 @@ LINES = [
     "“and goes on.”",
     "Het is niet goed vertaald.",
     "Clean line.",
+    "He said: “We will come back.",  # a quotation over three sentence segments
+    "It was late.",
+    "Nobody left.”",
 ]
-DOCS = ["a", "a", "b", "b", "a", "c", "c", "c", "b", "a"]  # interleaved documents
+DOCS = ["a", "a", "b", "b", "a", "c", "c", "c", "b", "a", "d", "d", "d"]  # interleaved
 STREAMED = ("jsonl", "csv", "sarif", "junit", "github", "text")
 
 
@@ -209,9 +212,9 @@ def test_store_records_the_streamed_run(tmp_path, capsys):
         "SELECT documents, mode, signature, summary FROM runs"
     ).fetchone()
     whole = check_segments(read_segments(str(path)))
-    assert (documents, mode, signature) == (3, "reference", whole.signature)
+    assert (documents, mode, signature) == (4, "reference", whole.signature)
     assert json.loads(summary) == json.loads(json.dumps(whole.summary()))
-    assert con.execute("SELECT count(*) FROM segments").fetchone()[0] == 30
+    assert con.execute("SELECT count(*) FROM segments").fetchone()[0] == 39
     assert con.execute("SELECT count(*) FROM flags").fetchone()[0] == len(whole.flags)
 
 
@@ -247,15 +250,19 @@ class _CountingScorer:
         return [SimpleNamespace(flags=[], metrics={}) for _ in segments]
 
 
-@pytest.mark.parametrize(("batch_size", "expected"), [(None, [7]), (3, [2, 3, 2]), (7, [7])])
-def test_scorers_see_whole_batches(batch_size, expected):
-    """The look-ahead segment held back for quotations is scored with the next batch, and
-    the last batch is scored whole (an article checked at once is one scorer call)."""
+@pytest.mark.parametrize(
+    ("n", "batch_size", "expected"),
+    [(7, None, [7]), (7, 3, [7]), (7, 7, [7]), (20, 5, [2, 5, 13]), (30, 10, [2, 10, 18])],
+)
+def test_scorers_see_whole_batches(n, batch_size, expected):
+    """The QUOTATION_SPAN (8) segments held back for quotations that may close in the
+    next batch are scored with it, and the last batch is scored whole (an article checked
+    at once is one scorer call)."""
     from mtqc.model import Segment
 
     scorer = _CountingScorer()
     settings = EngineSettings(models=["counting"], scorers={"counting": scorer})
-    segs = [Segment(id=str(i), mt=f"Line number {i} is here.") for i in range(7)]
+    segs = [Segment(id=str(i), mt=f"Line number {i} is here.") for i in range(n)]
     results = list(CheckRun(segs, settings, batch_size=batch_size))
-    assert [r.segment.id for r in results] == [str(i) for i in range(7)]
+    assert [r.segment.id for r in results] == [str(i) for i in range(n)]
     assert scorer.batches == expected

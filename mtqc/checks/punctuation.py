@@ -8,7 +8,7 @@ from typing import Any
 
 from mtqc.checks._text import inside, is_abbreviation, lang_base, url_spans, word_before
 from mtqc.checks.base import rule
-from mtqc.model import Hit, Segment, SegmentResult
+from mtqc.model import Flag, Hit, Segment, SegmentResult
 
 _PUNCT = ".,;:!?"
 # Suggested replacement for a run of mixed marks: the strongest mark first.
@@ -167,7 +167,9 @@ def _paired_quotes(text: str, op: str, cl: str) -> Iterator[Hit]:
                 stack.append(-1)
                 yield Hit(i, i + 1, f"Closing quote {cl} used as an opening quote.", (op,))
             else:
-                yield Hit(i, i + 1, f"Closing quote {cl} has no opening quote.")
+                yield Hit(
+                    i, i + 1, f"Closing quote {cl} has no opening quote.", evidence={"unopened": cl}
+                )
     for i in stack:
         if i >= 0:
             yield Hit(
@@ -220,7 +222,10 @@ def _straight_quotes(text: str) -> Iterator[Hit]:
             open_at = None
     if bad is None:
         bad = open_at if open_at is not None else marks[-1]
-    yield Hit(bad, bad + 1, 'Straight quote " has no partner.')
+    shape = "opens" if _opener_shaped(text, bad) and not _closer_shaped(text, bad) else ""
+    if not shape and _closer_shaped(text, bad) and not _opener_shaped(text, bad):
+        shape = "closes"
+    yield Hit(bad, bad + 1, 'Straight quote " has no partner.', evidence={"straight": shape})
 
 
 def _single_quotes(text: str) -> Iterator[Hit]:
@@ -250,8 +255,10 @@ def unbalanced_quotes(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     (don’t, the ’90s, the players’ union) are never counted as quotes. Quote pairs follow the target
     language („…“ for German, „…” for Polish and Dutch, “…” and «…» otherwise). A
     quotation left open at the end of a paragraph is not flagged when the next paragraph
-    of the same document opens with the same mark: the convention for a quotation that
-    runs over several paragraphs (:func:`continued_quotations`, run by the engine).
+    of the same document opens with the same mark (the convention for a quotation that
+    runs over several paragraphs), nor one that a later segment of the same document
+    closes (a quotation of several sentences, one segment each, up to
+    :data:`QUOTATION_SPAN` segments on): :func:`continued_quotations`, run by the engine.
     Why it matters: MT often drops or flips a quotation mark, which changes where a
     quotation ends and who is being quoted.
     Example: "He said “I don’t want to be part of it. And he left."
@@ -272,24 +279,75 @@ def unbalanced_quotes(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
     yield from sorted(hits, key=lambda h: h.start)
 
 
-def continued_quotations(results: Sequence[SegmentResult]) -> None:
-    """Drop P003 "never closed" flags on paragraphs of a quotation that goes on.
+#: How many segments after an unclosed quotation its closing mark may come (a quotation
+#: of several sentences, one segment each).
+QUOTATION_SPAN = 8
 
-    English (and Dutch) typography opens every paragraph of a multi-paragraph
-    quotation with an opening mark and closes only the last one, so a paragraph whose
-    quotation is unclosed is correct when the next paragraph of the same document opens
-    with the same mark. ``results`` are in input order; flags are removed in place.
+
+def _closers_of(opener: str) -> set[str]:
+    return {cl for pairs in _QUOTE_PAIRS.values() for op, cl in pairs if op == opener}
+
+
+def _quote_flag(result: SegmentResult, key: str, value: str) -> Flag | None:
+    return next(
+        (f for f in result.flags if f.code == "P003" and f.evidence.get(key) == value), None
+    )
+
+
+def continued_quotations(results: Sequence[SegmentResult]) -> None:
+    """Drop the P003 flags of a quotation that runs over several segments of a document.
+
+    Two conventions, both correct typography: (1) a multi-paragraph quotation opens every
+    paragraph with an opening mark and closes only the last one, so a paragraph whose
+    quotation is unclosed is correct when the next paragraph opens with the same mark;
+    (2) a quotation of several sentences split one sentence per segment opens in one
+    segment and closes in a later one (‘He said: “Today is my first day.’ … ‘It is hard
+    to find words.”’), so an unclosed opening mark and the first quotation mark of the
+    next segments (up to :data:`QUOTATION_SPAN` later, segments without quotation marks
+    between them) when that is an unopened closing mark pair up and neither is flagged;
+    likewise an odd straight quote shaped as an opening one with a later odd one shaped
+    as a closing one. Only within one document (``doc_id`` and source file). ``results``
+    are in input order; flags are removed in place.
     """
-    for cur, nxt in zip(results, results[1:], strict=False):
-        a, b = cur.segment, nxt.segment
-        if a.doc_id != b.doc_id or a.source_file != b.source_file:
+    for i, cur in enumerate(results):
+        a = cur.segment
+        same_doc: list[SegmentResult] = []
+        for r in results[i + 1 : i + 1 + QUOTATION_SPAN]:
+            if r.segment.doc_id != a.doc_id or r.segment.source_file != a.source_file:
+                break
+            same_doc.append(r)
+        if not same_doc:
             continue
-        opener = b.mt.lstrip()[:1]
-        if not opener:
-            continue
-        cur.flags = [
-            f for f in cur.flags if not (f.code == "P003" and f.evidence.get("unclosed") == opener)
-        ]
+        opener = same_doc[0].segment.mt.lstrip()[:1]
+        if opener:  # (1) the next paragraph opens with the same mark
+            cur.flags = [
+                f
+                for f in cur.flags
+                if not (f.code == "P003" and f.evidence.get("unclosed") == opener)
+            ]
+        for f in [f for f in cur.flags if f.code == "P003"]:  # (2) closed further on
+            mark = f.evidence.get("unclosed")
+            straight = f.evidence.get("straight") == "opens"
+            if not mark and not straight:
+                continue
+            wanted = _closers_of(mark) if mark else {'"'}
+            marks = set(wanted) | ({mark} if mark else set())
+            for later in same_doc:
+                text = later.segment.mt
+                first = next((ch for ch in text if ch in marks), None)
+                if first is None:
+                    continue  # a sentence inside the quotation
+                partner = (
+                    _quote_flag(later, "straight", "closes")
+                    if straight
+                    else next(
+                        (_quote_flag(later, "unopened", c) for c in wanted if c == first), None
+                    )
+                )
+                if partner is not None and text[partner.start] == first:
+                    cur.flags.remove(f)
+                    later.flags.remove(partner)
+                break
 
 
 # --------------------------------------------------------------------------- P004
