@@ -13,9 +13,10 @@ It writes three files, each with a header that records how it was made:
     least STRONG_GAP Zipf points more frequent in Dutch, e.g. "heeft", "niet"). Used by
     U002 to spot Dutch words left in English text.
 ``nl_compound_exceptions.txt``
-    English words (English Zipf >= EXC_EN_MIN) that U002's morphological heuristic for
-    long Dutch compounds would wrongly call Dutch ("whatsoever", "coefficient"); U002
-    never flags them.
+    English words (English Zipf >= EXC_EN_MIN) that U002's heuristics for long Dutch
+    compounds would wrongly call Dutch: the shape ("whatsoever", "coefficient") or a
+    split into two Dutch words for words more frequent in English ("villager" = vill +
+    ager); U002 never flags them.
 ``en_words.txt``
     Common English words (English Zipf >= EN_WORDS_MIN), minus words far more frequent
     in Dutch than in English ("het", "een"). U002 uses it to decide that a word copied
@@ -75,12 +76,36 @@ def dutch_words() -> list[str]:
 
 
 def compound_exceptions() -> list[str]:
+    """English words either Dutch-compound heuristic of U002 would call Dutch: the
+    ending/infix shape (:func:`looks_like_dutch_compound`), or a split into two Dutch
+    words (:func:`split_dutch_compound`: "villager" = vill + ager) for words more frequent
+    in English than in Dutch. Computed without the current exceptions file, so the
+    output does not depend on the previous one."""
+    from mtqc.checks import untranslated
+
+    real = untranslated.word_list
+
+    def without_exceptions(name: str) -> frozenset[str]:
+        return frozenset() if name == "nl_compound_exceptions.txt" else real(name)
+
+    untranslated.word_list = without_exceptions
+    untranslated.split_dutch_compound.cache_clear()
     out = []
-    for w in iter_wordlist("en"):
-        if zipf_frequency(w, "en") < EXC_EN_MIN:
-            break
-        if ENGLISH_WORD.fullmatch(w) and looks_like_dutch_compound(w, exceptions=frozenset()):
-            out.append(w)
+    try:
+        for w in iter_wordlist("en"):
+            en = zipf_frequency(w, "en")
+            if en < EXC_EN_MIN:
+                break
+            if not ENGLISH_WORD.fullmatch(w):
+                continue
+            if looks_like_dutch_compound(w, exceptions=frozenset()) or (
+                en > zipf_frequency(w, "nl")
+                and untranslated.split_dutch_compound(w) is not None
+            ):
+                out.append(w)
+    finally:
+        untranslated.word_list = real
+        untranslated.split_dutch_compound.cache_clear()
     return sorted(set(out))
 
 
@@ -109,7 +134,8 @@ def main() -> None:
         "nl_compound_exceptions.txt": (
             _header(
                 "English words the Dutch-compound heuristic must not flag (U002)",
-                f"en zipf >= {EXC_EN_MIN} and looks_like_dutch_compound()",
+                f"en zipf >= {EXC_EN_MIN} and looks_like_dutch_compound(), or en > nl zipf "
+                "and split_dutch_compound()",
             ),
             compound_exceptions(),
         ),

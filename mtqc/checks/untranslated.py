@@ -465,18 +465,23 @@ def _untranslated_re() -> tuple[re.Pattern[str], dict[str, UntranslatedEntry]]:
             # a title is Dutch when lowercase, or capitalised before a name
             low = re.escape(e.word.lower())
             cap = re.escape(e.word[:1].upper() + e.word[1:])
-            alts.append(rf"{low}|{cap}(?= (?:[A-Z][\w'’-]+|[Dd]e [A-Z]|[Vv]an [A-Z]))")
+            alts.append(
+                rf"(?P<t{len(alts)}>{low}|{cap})(?= (?:[A-Z][\w'’-]+|[Dd]e [A-Z]|[Vv]an [A-Z]))"
+            )
+        elif exact:
+            # an acronym's plural takes an apostrophe ("ov's", "WK's"); a bare -en would
+            # turn "ov" into the English "oven"
+            alts.append(rf"(?P<a{len(alts)}>{body})(?:['’]s|['’]en|s)?")
         else:
-            alts.append(body)
-    plural = r"(?:'?s|'en|en)?"
-    rx = re.compile(rf"(?<![\w'’-])(?P<w>{'|'.join(alts)}){plural}(?![\w-])")
+            alts.append(rf"(?P<n{len(alts)}>{body})(?:'?s|'en|en)?")
+    rx = re.compile(rf"(?<![\w'’-])(?:{'|'.join(alts)})(?![\w-])")
     return rx, by_key
 
 
 def _lexicon_hits(text: str) -> Iterator[Hit]:
     rx, by_key = _untranslated_re()
     for m in rx.finditer(text):
-        w = m["w"]
+        w = m[m.lastgroup or 0]
         e = by_key.get(w) or by_key.get(w.lower())
         if e is None:
             continue
