@@ -77,12 +77,16 @@ _SINCE_OK = re.compile(
 COUNTED_MASS_RE = re.compile(
     r"(?<![\w-])(?P<det>[Aa]n?|[Oo]ne) (?P<noun>research|advice|information|evidence|"
     r"furniture|equipment|luggage|baggage|homework|feedback)\b"
-    r"(?! (?:project|team|group|centre|center|institute|programme|program|paper|"
-    r"assistant|fellow|grant|vessel|station|facility|officer|item|agency|desk|"
-    r"conference|bureau|service|session|evening|campaign|meeting|point|board|"
-    r"leaflet|note|sheet|line|pack|file|hall|room|check|van|truck|store|manager|"
-    r"system|base|body|council|committee|organisation|organization|unit|budget|"
-    r"question|method|design|tool|loop|mechanism|form|request)s?\b)",
+    # the noun heads its phrase: what follows is punctuation, a preposition, a clause or
+    # a verb, not another noun it modifies ("an information management system", "an
+    # evidence-based method" are English)
+    r"(?=\s*[.,;:!?)”\"]|\s*$| (?:about|on|from|of|into|by|among|amongst|to|for|that|"
+    r"which|who|with|in|at|under|over|during|after|before|and|or|but|as|than|so|"
+    r"because|if|where|when|while|was|is|has|had|have|will|would|can|could|may|might|"
+    r"must|should|shows?|showed|shown|finds?|found|says?|said|reveals?|revealed|"
+    r"suggests?|suggested|concludes?|concluded|indicates?|indicated|confirms?|"
+    r"confirmed|proves?|proved|carried|conducted|published|commissioned|led|done|"
+    r"made|given|issued|received|requested|asked|needed|showing|finding|proving)\b)",
 )
 
 
@@ -192,8 +196,9 @@ def counted_mass_noun(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
 
     What it flags, in an English target (source Dutch or not given): ‘a/an/one’ directly
     before research, advice, information, evidence, furniture, equipment, luggage,
-    baggage, homework or feedback used as a noun (not as a modifier: ‘a research
-    project’, ‘an information campaign’ are fine).
+    baggage, homework or feedback used as a noun: followed by punctuation, a
+    preposition, a clause or a verb (not as a modifier: ‘a research project’, ‘an
+    information management system’, ‘an evidence-based method’ are fine).
     Why it matters: Dutch ‘een onderzoek’, ‘een advies’ are countable; the English
     mass nouns are not, and ‘a research’ marks the text as a literal translation.
     Example: ``This is shown by ⟦a research⟧ among schools.``
