@@ -22,8 +22,8 @@ _S = r"(?:^|(?<=[.!?:;] )|(?<=[.!?:][”\"’)] )|(?<=[“\"‘(]))"
 _MODAL = r"(?:must|can|could|will|would|should|may|might|shall)"
 _DET = r"(?:the|a|an|his|her|their|our|its|these|those)"
 _SUBJ_PRON = r"(?:he|she|they|we|I|you)"
-_PARTICIPLE = (
-    r"(?:[a-z]+ed|been|done|made|taken|given|seen|found|held|paid|sold|built|won|lost|"
+_PARTICIPLE = (  # lowercase even in the case-insensitive patterns ("Mohamed" is a name)
+    r"(?-i:[a-z]+ed|been|done|made|taken|given|seen|found|held|paid|sold|built|won|lost|"
     r"put|set|cut|hit|shot|left|brought|bought|caught|taught|thought|told|kept|sent|spent|"
     r"begun|written|driven|broken|chosen|spoken|stolen|known|shown|thrown|drawn|grown|"
     r"flown|fallen|hidden|risen|laid|led|met|read|run|said|struck|sworn|torn|worn|won)"
@@ -64,7 +64,11 @@ _S_WORDS_OK = frozenset(_S_WORDS_TEXT.split())
 _INVERSION_OK_RE = re.compile(
     r"\b(?:as|so|nor|neither|than|only|never|nowhere|rarely|seldom|hardly|little|not|"
     r"no sooner|under no|at no|why|how|what|where|when|who|whom|which|whether|if)\s+"
-    r"(?:[\w'’-]+\s+){0,6}$",
+    r"(?:[\w'’-]+\s+){0,6}$"
+    # a long restrictive phrase fronted: "Only by adhering to the principles of
+    # equality and mutual respect can we …"
+    r"|(?:^|\s)(?:[Oo]nly|[Nn]ot until|[Nn]ot only|[Oo]nly when|[Oo]nly if)\s+"
+    r"(?:[\w'’,-]+\s+){7,20}$",
     re.IGNORECASE,
 )
 #: (2) An auxiliary, then a determiner phrase and an adverbial, then the participle at
