@@ -120,7 +120,7 @@ def _distributed() -> Any:
 
 class _Reading(CheckRun):
     """CheckRun's reading side alone: the mode decided on the first batch, hidden sides
-    dropped, languages filled, late sides named, one segment of look-ahead; its results
+    dropped, languages filled, late sides named, QUOTATION_SPAN segments held back; its results
     carry the prepared segments and no flags. It keeps the run's (empty) reference
     metrics accumulator, so that the corpus scores use the run's tokenizer."""
 
