@@ -99,8 +99,7 @@ def compound_exceptions() -> list[str]:
             if not ENGLISH_WORD.fullmatch(w):
                 continue
             if looks_like_dutch_compound(w, exceptions=frozenset()) or (
-                en > zipf_frequency(w, "nl")
-                and untranslated.split_dutch_compound(w) is not None
+                en > zipf_frequency(w, "nl") and untranslated.split_dutch_compound(w) is not None
             ):
                 out.append(w)
     finally:
