@@ -23,6 +23,7 @@ from typing import Any
 from mtqc.checks._text import fold, is_latin_script, lang_base, number_symbols
 from mtqc.checks.base import rule
 from mtqc.checks.conventions import MONTHS, english_time
+from mtqc.checks.untranslated import word_list
 from mtqc.model import Hit, Segment, Severity
 
 # =========================================================================== numbers
@@ -1140,17 +1141,8 @@ def _glossary_renders(name: Name, src: str, mt: str, opts: Mapping[str, Any]) ->
     return False
 
 
-#: Titles written before a name, abbreviated or not ("Dr", "Doctor").
-_NAME_TITLES = frozenset(
-    ["dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "st", "st.", "sr", "jr"]
-)
-
-
-@lru_cache(maxsize=1)
-def _english_words() -> frozenset[str]:
-    from mtqc.checks.untranslated import word_list
-
-    return word_list("en_words.txt")
+#: Abbreviated titles written before a name ("Dr", "Prof."), compared without the point.
+_NAME_TITLES = frozenset(["dr", "prof", "mr", "mrs", "ms", "st", "sr", "jr"])
 
 
 def _only_the_descriptor_differs(name: Name, found: list[str]) -> bool:
@@ -1173,9 +1165,9 @@ def _only_the_descriptor_differs(name: Name, found: list[str]) -> bool:
 def _title_or_word(word: str) -> bool:
     """A title or an ordinary English word, in British or American spelling."""
     w = word.lower().rstrip(".")
-    if w in _NAME_TITLES or f"{w}." in _NAME_TITLES:
+    if w in _NAME_TITLES:
         return True
-    words = _english_words()
+    words = word_list("en_words.txt")
     return any(v in words for v in (w, w.replace("ae", "e"), w.replace("our", "or")))
 
 
