@@ -137,11 +137,11 @@ def _thousands(seg: Segment, text: str) -> Iterator[Hit]:
         token = m.group()
         if grouped.startswith("0") or _VERSION_BEFORE_RE.search(text, 0, m.start()):
             continue
-        if _src_has(seg, token) and _src_writes_english_style(seg):
-            continue  # copied from a source that reads it as a decimal
         if _src_english_form(seg, token):
             continue
         confirmed = _src_has(seg, token)
+        if confirmed and _src_writes_english_style(seg):
+            continue  # copied from a source that reads it as a decimal
         groups = grouped.split(".")
         after = text[m.end() :]
         strong = (
