@@ -222,9 +222,8 @@ def _straight_quotes(text: str) -> Iterator[Hit]:
             open_at = None
     if bad is None:
         bad = open_at if open_at is not None else marks[-1]
-    shape = "opens" if _opener_shaped(text, bad) and not _closer_shaped(text, bad) else ""
-    if not shape and _closer_shaped(text, bad) and not _opener_shaped(text, bad):
-        shape = "closes"
+    opens, closes = _opener_shaped(text, bad), _closer_shaped(text, bad)
+    shape = "opens" if opens and not closes else "closes" if closes and not opens else ""
     yield Hit(bad, bad + 1, 'Straight quote " has no partner.', evidence={"straight": shape})
 
 
@@ -284,8 +283,23 @@ def unbalanced_quotes(seg: Segment, opts: Mapping[str, Any]) -> Iterator[Hit]:
 QUOTATION_SPAN = 8
 
 
-def _closers_of(opener: str) -> set[str]:
-    return {cl for pairs in _QUOTE_PAIRS.values() for op, cl in pairs if op == opener}
+#: Each opening quotation mark's closing marks, in any language's pairs ("“" → "”", "“").
+_CLOSERS: dict[str, frozenset[str]] = {
+    op: frozenset(c for pairs in _QUOTE_PAIRS.values() for o, c in pairs if o == op)
+    for pairs in _QUOTE_PAIRS.values()
+    for op, _ in pairs
+}
+
+
+def _first_mark(
+    results: Sequence[SegmentResult], marks: frozenset[str]
+) -> tuple[SegmentResult, str] | None:
+    """The first of ``results`` whose MT holds one of ``marks``, and the first such mark."""
+    for r in results:
+        for ch in r.segment.mt:
+            if ch in marks:
+                return r, ch
+    return None
 
 
 def _quote_flag(result: SegmentResult, key: str, value: str) -> Flag | None:
@@ -330,24 +344,18 @@ def continued_quotations(results: Sequence[SegmentResult]) -> None:
             straight = f.evidence.get("straight") == "opens"
             if not mark and not straight:
                 continue
-            wanted = _closers_of(mark) if mark else {'"'}
-            marks = set(wanted) | ({mark} if mark else set())
-            for later in same_doc:
-                text = later.segment.mt
-                first = next((ch for ch in text if ch in marks), None)
-                if first is None:
-                    continue  # a sentence inside the quotation
-                partner = (
-                    _quote_flag(later, "straight", "closes")
-                    if straight
-                    else next(
-                        (_quote_flag(later, "unopened", c) for c in wanted if c == first), None
-                    )
-                )
-                if partner is not None and text[partner.start] == first:
-                    cur.flags.remove(f)
-                    later.flags.remove(partner)
-                break
+            closers = _CLOSERS[mark] if mark else frozenset('"')
+            # the first later segment with one of these marks (those before it are
+            # sentences inside the quotation) must start with an unpaired closing one
+            found = _first_mark(same_doc, closers | {mark} if mark else closers)
+            if found is None or found[1] not in closers:
+                continue
+            later, first = found
+            key, value = ("straight", "closes") if straight else ("unopened", first)
+            partner = _quote_flag(later, key, value)
+            if partner is not None and later.segment.mt[partner.start] == first:
+                cur.flags.remove(f)
+                later.flags.remove(partner)
 
 
 # --------------------------------------------------------------------------- P004
