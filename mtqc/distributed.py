@@ -186,7 +186,7 @@ def partitions(
         head = queue.popleft()
         after = list(itertools.islice(itertools.chain.from_iterable(queue), span))
         out = (head, before, after)
-        before = (before + head)[-span:]
+        before = (before + head[-span:])[-span:]  # not a copy of the whole partition
         return out
 
     for part in _cuts(segments, size):
