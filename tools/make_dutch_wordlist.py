@@ -37,7 +37,10 @@ from wordfreq import iter_wordlist, zipf_frequency
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mtqc.checks.untranslated import looks_like_dutch_compound  # noqa: E402
+from mtqc.checks.untranslated import (  # noqa: E402
+    looks_like_dutch_compound,
+    split_dutch_compound,
+)
 
 DATA = ROOT / "mtqc" / "checks" / "data"
 
@@ -81,30 +84,18 @@ def compound_exceptions() -> list[str]:
     words (:func:`split_dutch_compound`: "villager" = vill + ager) for words more frequent
     in English than in Dutch. Computed without the current exceptions file, so the
     output does not depend on the previous one."""
-    from mtqc.checks import untranslated
-
-    real = untranslated.word_list
-
-    def without_exceptions(name: str) -> frozenset[str]:
-        return frozenset() if name == "nl_compound_exceptions.txt" else real(name)
-
-    untranslated.word_list = without_exceptions
-    untranslated.split_dutch_compound.cache_clear()
+    none: frozenset[str] = frozenset()
     out = []
-    try:
-        for w in iter_wordlist("en"):
-            en = zipf_frequency(w, "en")
-            if en < EXC_EN_MIN:
-                break
-            if not ENGLISH_WORD.fullmatch(w):
-                continue
-            if looks_like_dutch_compound(w, exceptions=frozenset()) or (
-                en > zipf_frequency(w, "nl") and untranslated.split_dutch_compound(w) is not None
-            ):
-                out.append(w)
-    finally:
-        untranslated.word_list = real
-        untranslated.split_dutch_compound.cache_clear()
+    for w in iter_wordlist("en"):
+        en = zipf_frequency(w, "en")
+        if en < EXC_EN_MIN:
+            break
+        if not ENGLISH_WORD.fullmatch(w):
+            continue
+        if looks_like_dutch_compound(w, exceptions=none) or (
+            en > zipf_frequency(w, "nl") and split_dutch_compound(w, exceptions=none) is not None
+        ):
+            out.append(w)
     return sorted(set(out))
 
 

@@ -373,18 +373,23 @@ def _dutch_vocabulary() -> frozenset[str]:
 
 
 @lru_cache(maxsize=65536)
-def split_dutch_compound(word: str) -> tuple[str, str] | None:
+def split_dutch_compound(
+    word: str, exceptions: frozenset[str] | None = None
+) -> tuple[str, str] | None:
     """``"woonvisie"`` → ``("woon", "visie")``: a lowercase word of 8+ letters that is not a
     common English word and splits into two Dutch words (head of 3+ letters, with an
     optional linking ``s``/``e``; tail of 4+ letters), or None.
 
     Each part comes from :func:`_dutch_vocabulary`; English words that split this way
-    are excluded by ``en_words.txt`` and ``nl_compound_exceptions.txt``.
+    are excluded by ``en_words.txt`` and ``exceptions`` (default
+    ``nl_compound_exceptions.txt``, as for :func:`looks_like_dutch_compound`).
     """
     if len(word) < 8 or not _LOWER_WORD_RE.fullmatch(word):
         return None
+    if exceptions is None:
+        exceptions = word_list("nl_compound_exceptions.txt")
     english = word_list("en_words.txt")
-    if _english_form(word, english) or word in word_list("nl_compound_exceptions.txt"):
+    if _english_form(word, english) or word in exceptions:
         return None
     vocab = _dutch_vocabulary()
     for i in range(len(word) - 4, 2, -1):  # the longest tail first
